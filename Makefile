@@ -1,0 +1,62 @@
+# Linux shared memory, step by step, in C.
+#
+#   make            build every lesson
+#   make demo       run every lesson in order, narrated (make demo STEP=1: wait for Enter)
+#   make test       prove every lesson does what its README says
+#   make help       all targets
+
+LESSONS := $(sort $(wildcard lessons/[0-9][0-9]-*))
+
+all: $(LESSONS)
+
+# One phony target per lesson, so -j and -k work and a failure stops the build.
+$(LESSONS):
+	$(MAKE) -C $@
+
+demo: all
+	@tools/demo $(if $(STEP),--step)
+
+test:
+	@tests/run
+
+stress: all
+	@tests/stress
+
+lint:
+	shellcheck -x -s bash tests/run tests/lib.sh tests/stress tools/* .ci/run lessons/*/test.sh
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	    --std=c11 --inline-suppr -I common common/course.c $(foreach l,$(LESSONS),$(l)/*.c)
+
+slides-sync:
+	@tools/slides-sync
+
+slides-check-code:
+	@tools/slides-sync --check
+
+slides:
+	@tools/slides build
+
+slides-check: slides
+	@tools/slides check
+
+clean:
+	for l in $(LESSONS); do $(MAKE) -C $$l clean; done
+	rm -rf slides/build
+
+clean-ipc:
+	@tools/clean-ipc
+
+help:
+	@echo 'make             build every lesson (CC=clang, SANITIZE=address,undefined, WERROR= work)'
+	@echo 'make demo        run every lesson in order, with what to notice (STEP=1 waits for Enter)'
+	@echo 'make test        run the test suite: TAP lines, then "N passed, N failed, N skipped"'
+	@echo 'make stress      the longer battery: faults, eight pairs at once, signals'
+	@echo 'make lint        shellcheck and cppcheck'
+	@echo 'make slides      render the decks to slides/build (needs Node.js: npm ci)'
+	@echo 'make slides-sync copy the marked code regions of the lessons into the decks'
+	@echo 'make slides-check  render and screenshot every slide in headless chromium'
+	@echo 'make clean       remove built programs and rendered slides'
+	@echo 'make clean-ipc   remove segments, files and processes this course left behind (yours only)'
+	@echo 'make -C lessons/03-shmat run   run one lesson, as its README shows'
+
+.PHONY: all $(LESSONS) demo test stress lint slides slides-sync slides-check slides-check-code clean clean-ipc help

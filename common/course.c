@@ -1,0 +1,390 @@
+/* course.c - the helper library shared by the lessons (see course.h). */
+#define _GNU_SOURCE
+#include "course.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *program_name = "program";
+static const char *usage_line = "";
+
+void course_init(const char *argv0, const char *usage)
+{
+    const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+
+    if (argv0 && *argv0)
+        program_name = slash ? slash + 1 : argv0;
+    usage_line = usage ? usage : "";
+}
+
+const char *errno_name(int err)
+{
+    static const struct { int value; const char *name; } names[] = {
+#define NAME(e) { e, #e }
+        NAME(EPERM), NAME(ENOENT), NAME(ESRCH), NAME(EINTR), NAME(EIO),
+        NAME(ENXIO), NAME(E2BIG), NAME(ENOEXEC), NAME(EBADF), NAME(ECHILD),
+        NAME(EAGAIN), NAME(ENOMEM), NAME(EACCES), NAME(EFAULT), NAME(EBUSY),
+        NAME(EEXIST), NAME(EXDEV), NAME(ENODEV), NAME(ENOTDIR), NAME(EISDIR),
+        NAME(EINVAL), NAME(ENFILE), NAME(EMFILE), NAME(ETXTBSY), NAME(EFBIG),
+        NAME(ENOSPC), NAME(ESPIPE), NAME(EROFS), NAME(EMLINK), NAME(ERANGE),
+        NAME(ENAMETOOLONG), NAME(ENOSYS), NAME(ELOOP), NAME(EIDRM), NAME(EOVERFLOW),
+        NAME(EDQUOT), NAME(ENOTSUP), NAME(ETIMEDOUT), NAME(ECANCELED),
+#undef NAME
+    };
+    static char unknown[32];
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].value == err)
+            return names[i].name;
+    snprintf(unknown, sizeof unknown, "errno %d", err);
+    return unknown;
+}
+
+/* One line: "prog: WHAT[: ENAME (message)][; HINT]". */
+static void report(int err, const char *hint, const char *fmt, va_list ap)
+{
+    char what[1024];
+
+    vsnprintf(what, sizeof what, fmt, ap);
+    fflush(stdout);
+    if (err)
+        fprintf(stderr, "%s: %s: %s (%s)", program_name, what, errno_name(err),
+                strerror(err));
+    else
+        fprintf(stderr, "%s: %s", program_name, what);
+    if (hint)
+        fprintf(stderr, "; %s", hint);
+    fputc('\n', stderr);
+}
+
+noreturn void fail(const char *fmt, ...)
+{
+    int err = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(err, NULL, fmt, ap);
+    va_end(ap);
+    exit(EXIT_CALL_FAILED);
+}
+
+noreturn void fail_hint(const char *hint, const char *fmt, ...)
+{
+    int err = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(err, hint, fmt, ap);
+    va_end(ap);
+    exit(EXIT_CALL_FAILED);
+}
+
+noreturn void fail_msg(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(0, NULL, fmt, ap);
+    va_end(ap);
+    exit(EXIT_CALL_FAILED);
+}
+
+void warn(const char *fmt, ...)
+{
+    int err = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(err, NULL, fmt, ap);
+    va_end(ap);
+    errno = err;
+}
+
+void warn_msg(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(0, NULL, fmt, ap);
+    va_end(ap);
+}
+
+noreturn void usage_error(const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, "%s: %s (usage: %s %s)\n", program_name, what, program_name,
+            usage_line);
+    exit(EXIT_USAGE);
+}
+
+/* Quote at most 40 characters of a bad argument, so a 5000-character one still
+ * gives one readable line. */
+static const char *shorten(const char *text, char *buf, size_t size)
+{
+    if (strlen(text) < 40)
+        return text;
+    snprintf(buf, size, "%.32s...", text);
+    return buf;
+}
+
+unsigned long parse_number(const char *arg_name, const char *text,
+                           unsigned long min, unsigned long max)
+{
+    char shown[48];
+    char *end;
+    unsigned long value;
+
+    if (text == NULL || *text == '\0')
+        usage_error("%s is empty: expected a number from %lu to %lu", arg_name, min, max);
+    /* strtoul skips blanks and accepts a sign ("-1" becomes ULONG_MAX): allow only
+     * digits, so nothing surprising gets through. */
+    for (const char *p = text; *p; p++)
+        if (*p < '0' || *p > '9')
+            usage_error("%s '%s' is not a whole number from %lu to %lu", arg_name,
+                        shorten(text, shown, sizeof shown), min, max);
+    errno = 0;
+    value = strtoul(text, &end, 10);
+    if (errno == ERANGE || value < min || value > max)
+        usage_error("%s '%s' is out of range: expected %lu to %lu", arg_name,
+                    shorten(text, shown, sizeof shown), min, max);
+    return value;
+}
+
+const char *parse_path(const char *arg_name, const char *text)
+{
+    char shown[48];
+
+    if (text == NULL || *text == '\0')
+        usage_error("%s is empty: expected a path", arg_name);
+    if (strlen(text) >= PATH_MAX)
+        usage_error("%s '%s' is too long: a path has fewer than %d bytes", arg_name,
+                    shorten(text, shown, sizeof shown), PATH_MAX);
+    return text;
+}
+
+volatile sig_atomic_t stop_signal;
+
+static void note_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+void catch_stop_signals(void)
+{
+    static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;            /* no SA_RESTART: a pause returns early with EINTR */
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        if (sigaction(signals[i], &sa, NULL) == -1)
+            fail("sigaction(%d)", signals[i]);
+}
+
+void deadline_start(struct deadline *d, unsigned seconds)
+{
+    if (clock_gettime(CLOCK_MONOTONIC, &d->end) == -1)
+        fail("clock_gettime");
+    d->end.tv_sec += seconds;
+    d->pause_ns = 100 * 1000;
+    d->seconds = seconds;
+}
+
+bool deadline_pause(struct deadline *d)
+{
+    struct timespec now, pause;
+
+    if (stop_signal)
+        return false;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+        fail("clock_gettime");
+    if (now.tv_sec > d->end.tv_sec ||
+        (now.tv_sec == d->end.tv_sec && now.tv_nsec >= d->end.tv_nsec))
+        return false;
+    pause.tv_sec = 0;
+    pause.tv_nsec = d->pause_ns;
+    nanosleep(&pause, NULL);            /* EINTR is fine: we look at stop_signal */
+    if (d->pause_ns < 5 * 1000 * 1000)
+        d->pause_ns *= 2;
+    return stop_signal == 0;
+}
+
+const char *wait_end_reason(const struct deadline *d)
+{
+    static char reason[64];
+
+    switch (stop_signal) {
+    case 0:
+        snprintf(reason, sizeof reason, "timed out after %u s", d->seconds);
+        break;
+    case SIGINT:
+        return "interrupted by SIGINT";
+    case SIGTERM:
+        return "interrupted by SIGTERM";
+    case SIGHUP:
+        return "interrupted by SIGHUP";
+    default:
+        snprintf(reason, sizeof reason, "interrupted by signal %d", (int) stop_signal);
+    }
+    return reason;
+}
+
+bool message_copy(const struct message *shared, size_t shared_size,
+                  char *out, size_t out_size, const char **why)
+{
+    uint32_t magic, length;
+
+    if (shared_size < sizeof *shared) {
+        *why = "the shared area is smaller than a message header";
+        return false;
+    }
+    magic = shared->magic;
+    if (magic != MESSAGE_MAGIC) {
+        *why = "bad magic: this is not a message written by these lessons";
+        return false;
+    }
+    length = shared->length;            /* read once: it may change under us */
+    if (length > shared_size - sizeof *shared) {
+        *why = "the length in the header is larger than the shared area";
+        return false;
+    }
+    if (length >= out_size) {
+        *why = "the message is longer than the reader's buffer";
+        return false;
+    }
+    memcpy(out, shared->text, length);
+    out[length] = '\0';
+    /* The writer may have put a NUL inside: keep what a C string would show. */
+    *why = NULL;
+    return true;
+}
+
+/* Find the line of /proc/self/maps whose range holds ADDR. */
+static bool find_maps_line(const void *addr, char *line, size_t size)
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    uintptr_t target = (uintptr_t) addr;
+    bool found = false;
+
+    if (maps == NULL)
+        return false;
+    while (!found && fgets(line, (int) size, maps)) {
+        unsigned long start, end;
+
+        if (sscanf(line, "%lx-%lx", &start, &end) == 2 && target >= start && target < end)
+            found = true;
+    }
+    fclose(maps);
+    if (found)
+        line[strcspn(line, "\n")] = '\0';
+    return found;
+}
+
+void print_maps_line(const char *prefix, const void *addr)
+{
+    char line[512];
+
+    if (find_maps_line(addr, line, sizeof line))
+        printf("%s%s\n", prefix, line);
+    else
+        printf("%s(no mapping holds %p)\n", prefix, addr);
+}
+
+void print_sysvipc_row(const char *prefix, int shmid)
+{
+    FILE *table = fopen("/proc/sysvipc/shm", "r");
+    char line[512];
+    bool found = false;
+
+    if (table == NULL) {
+        printf("%s(cannot open /proc/sysvipc/shm)\n", prefix);
+        return;
+    }
+    while (!found && fgets(line, sizeof line, table)) {
+        long key, id;
+
+        if (sscanf(line, "%ld %ld", &key, &id) == 2 && id == shmid)
+            found = true;
+    }
+    fclose(table);
+    if (found) {
+        line[strcspn(line, "\n")] = '\0';
+        printf("%s%s\n", prefix, line + strspn(line, " "));
+    } else {
+        printf("%s(no row for shmid %d)\n", prefix, shmid);
+    }
+}
+
+bool read_smaps_counts(const void *addr, struct smaps_counts *out)
+{
+    FILE *smaps = fopen("/proc/self/smaps", "r");
+    uintptr_t target = (uintptr_t) addr;
+    char line[512];
+    bool inside = false, found = false;
+
+    if (smaps == NULL)
+        return false;
+    memset(out, 0, sizeof *out);
+    while (fgets(line, sizeof line, smaps)) {
+        unsigned long start, end;
+        char field[64];
+        long kb;
+
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+            if (inside)
+                break;                  /* the entry we wanted is complete */
+            inside = target >= start && target < end;
+            found = found || inside;
+            continue;
+        }
+        if (!inside || sscanf(line, "%63[^:]: %ld kB", field, &kb) != 2)
+            continue;
+        if (strcmp(field, "Rss") == 0)
+            out->rss_kb = kb;
+        else if (strcmp(field, "Shared_Clean") == 0)
+            out->shared_clean_kb = kb;
+        else if (strcmp(field, "Shared_Dirty") == 0)
+            out->shared_dirty_kb = kb;
+        else if (strcmp(field, "Private_Clean") == 0)
+            out->private_clean_kb = kb;
+        else if (strcmp(field, "Private_Dirty") == 0)
+            out->private_dirty_kb = kb;
+    }
+    fclose(smaps);
+    return found;
+}
+
+int signal_from_child(void (*touch)(void *arg), void *arg)
+{
+    int status;
+    pid_t child;
+
+    fflush(NULL);                       /* or the child would print our buffer twice */
+    child = fork();
+    if (child == -1)
+        return -1;
+    if (child == 0) {
+        prctl(PR_SET_DUMPABLE, 0);      /* a fault on purpose leaves no core file */
+        touch(arg);
+        _exit(0);
+    }
+    while (waitpid(child, &status, 0) == -1)
+        if (errno != EINTR)
+            return -1;
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}

@@ -1,0 +1,116 @@
+/* course.h - the small helper library shared by the lessons.
+ *
+ * It reports errors (with the errno name), parses arguments strictly, waits with a
+ * deadline, and opens small windows onto /proc so a lesson can show what the kernel
+ * did. It never wraps a call that a lesson teaches: shmget, shmat, mmap and friends
+ * stay written out in the lessons, each with its own error check.
+ *
+ * To copy a lesson out without this library, see common/README.md.
+ */
+#ifndef COURSE_H
+#define COURSE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <time.h>
+
+/* ---- messages and exit codes ------------------------------------------------ */
+
+enum { EXIT_CALL_FAILED = 1, EXIT_USAGE = 2 };
+
+/* Remember the program's name and its usage line, for every message after this. */
+void course_init(const char *argv0, const char *usage);
+
+/* The symbolic name of an errno value: "ENOENT". */
+const char *errno_name(int err);
+
+/* "prog: WHAT: ENAME (message)" using the current errno; exits 1. */
+noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same line with a next step after it: "...; HINT"; exits 1. */
+noreturn void fail_hint(const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "prog: WHAT" for a failure that has no errno (a refused segment, bad contents). */
+noreturn void fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As fail() and fail_msg(), but return, for errors met while cleaning up. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: WHAT (usage: ...)"; exits 2. */
+noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- arguments --------------------------------------------------------------- */
+
+/* A whole decimal number in [min, max], or a usage error naming ARG_NAME.
+ * Rejects "", "12x", " 12", "-1", "+1", and anything that overflows. */
+unsigned long parse_number(const char *arg_name, const char *text,
+                           unsigned long min, unsigned long max);
+/* A non-empty path shorter than PATH_MAX, or a usage error naming ARG_NAME. */
+const char *parse_path(const char *arg_name, const char *text);
+
+/* ---- stopping and waiting ------------------------------------------------------ */
+
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked us to stop, or 0. */
+extern volatile sig_atomic_t stop_signal;
+/* Install handlers that only set stop_signal, without SA_RESTART, so a wait is
+ * interrupted and the program can clean up in its main flow. */
+void catch_stop_signals(void);
+
+struct deadline {
+    struct timespec end;      /* CLOCK_MONOTONIC */
+    long pause_ns;            /* grows from 100 us to 5 ms */
+    unsigned seconds;
+};
+void deadline_start(struct deadline *d, unsigned seconds);
+/* Pause briefly before the caller checks its condition again. Returns false when
+ * the deadline has passed or a stop signal arrived: time to give up. */
+bool deadline_pause(struct deadline *d);
+/* Why the wait ended: "interrupted by SIGINT" or "timed out after 10 s". */
+const char *wait_end_reason(const struct deadline *d);
+
+/* ---- a message in shared memory ------------------------------------------------ */
+
+/* The layout the lessons from 03 on put at the start of a segment or file. The
+ * reader treats it as hostile: it checks magic and state, copies the length once,
+ * checks it against the size it mapped, and adds its own NUL. */
+#define MESSAGE_MAGIC 0x314d4853u          /* "SHM1" in memory on x86 */
+enum message_state {
+    MESSAGE_EMPTY = 0,      /* zero-filled: nobody has written yet */
+    MESSAGE_WRITING = 1,    /* the writer is changing text[] */
+    MESSAGE_READY = 2,      /* text[] is complete */
+    MESSAGE_SEEN = 3,       /* the reader has taken a copy */
+};
+struct message {
+    uint32_t magic;
+    _Atomic uint32_t state;     /* enum message_state */
+    _Atomic uint32_t sequence;  /* bumped by the writer at each update */
+    uint32_t length;            /* bytes in text[], no NUL */
+    char text[];
+};
+/* Copy the text out of a message that lives in SHARED_SIZE bytes of shared memory
+ * into OUT (OUT_SIZE bytes, NUL-terminated). On failure returns false and sets
+ * *WHY to the reason ("bad magic", "length 9000 is larger than the segment"). */
+bool message_copy(const struct message *shared, size_t shared_size,
+                  char *out, size_t out_size, const char **why);
+
+/* ---- windows onto /proc ----------------------------------------------------------- */
+
+/* Print PREFIX and the /proc/self/maps line of the mapping that holds ADDR. */
+void print_maps_line(const char *prefix, const void *addr);
+/* Print PREFIX and the /proc/sysvipc/shm row of SHMID (or "(no row)"). */
+void print_sysvipc_row(const char *prefix, int shmid);
+/* The kB figures of the /proc/self/smaps entry that holds ADDR. */
+struct smaps_counts {
+    long rss_kb, shared_clean_kb, shared_dirty_kb, private_clean_kb, private_dirty_kb;
+};
+bool read_smaps_counts(const void *addr, struct smaps_counts *out);
+
+/* ---- faults on purpose ------------------------------------------------------------ */
+
+/* Run TOUCH(ARG) in a child process with core dumps off, and return the number of
+ * the signal that killed the child, 0 if it exited normally, -1 if fork failed.
+ * This lets a lesson show a SIGSEGV or SIGBUS without dying of it. */
+int signal_from_child(void (*touch)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,124 @@
+# lib.sh - the assertion library for lesson tests; sourced by lessons/*/test.sh.
+#
+# The runner (tests/run) starts each lesson's test.sh in a fresh temporary directory
+# with these variables set:
+#   LESSON_DIR  the lesson's directory (absolute), where writer and reader are built
+#   TEST_TMP    the fresh directory; it is also the current directory
+#   VALGRIND    "valgrind" when memcheck should be used, else empty
+# A test prints TAP lines through the functions below; the runner numbers them and
+# adds the lesson's name. Output of programs goes to files, never to pipes, so a
+# crash is never hidden.
+#
+#   run [--vg] PROG ARGS...   run $LESSON_DIR/PROG; sets $status, $out, $err (files)
+#   start [--vg] NAME PROG ARGS...   start PROG in the background as NAME; output in
+#                             $TEST_TMP/NAME.out and NAME.err, pid in ${pid[NAME]}
+#   finish NAME               wait for NAME (bounded); sets $status, $out, $err
+#   wait_for_line FILE REGEX [SECONDS]   wait until a line of FILE matches REGEX
+#   ok TITLE COMMAND...       "ok - TITLE" when COMMAND succeeds, else "not ok"
+#   skip TITLE REASON         "ok - TITLE # SKIP REASON"
+#   has_line FILE REGEX       grep -E for a whole line, quietly
+#   line_of FILE REGEX        print the first line of FILE matching REGEX
+#   field_of FILE REGEX N     print word N of that line
+# --vg runs the program under valgrind memcheck when the runner asks for it; use it
+# at least once for every program of the lesson: the runner checks that.
+
+set -u
+: "${LESSON_DIR:?run lesson tests through tests/run}" "${TEST_TMP:?}"
+VALGRIND=${VALGRIND:-}
+declare -A pid=()
+status=0
+out=$TEST_TMP/.run.out
+err=$TEST_TMP/.run.err
+failures=0
+vg_logs=$TEST_TMP/.valgrind
+mkdir -p "$vg_logs"
+
+# The command line that runs PROG, under valgrind when asked.
+_command_for() {
+    local use_vg=$1 prog=$2
+    if [[ "$use_vg" == 1 && -n "$VALGRIND" ]]; then
+        printf '%s\n' valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect,possible --track-fds=yes \
+            "--log-file=$vg_logs/$prog.%p.log" "$LESSON_DIR/$prog"
+    else
+        printf '%s\n' "$LESSON_DIR/$prog"
+    fi
+}
+
+run() {
+    local use_vg=0
+    [[ "$1" == --vg ]] && { use_vg=1; shift; }
+    local prog=$1; shift
+    local -a cmd
+    mapfile -t cmd < <(_command_for "$use_vg" "$prog")
+    "${cmd[@]}" "$@" >"$out" 2>"$err" </dev/null
+    status=$?
+}
+
+start() {
+    local use_vg=0
+    [[ "$1" == --vg ]] && { use_vg=1; shift; }
+    local name=$1 prog=$2; shift 2
+    local -a cmd
+    mapfile -t cmd < <(_command_for "$use_vg" "$prog")
+    "${cmd[@]}" "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" </dev/null &
+    pid[$name]=$!
+}
+
+# Wait at most 30 s for a background program; kill it if it is still running.
+finish() {
+    local name=$1 waited=0
+    while kill -0 "${pid[$name]}" 2>/dev/null && (( waited < 3000 )); do
+        sleep 0.01
+        (( waited++ ))
+    done
+    if kill -0 "${pid[$name]}" 2>/dev/null; then
+        echo "# $name still running after 30 s: killing it" >&2
+        kill -KILL "${pid[$name]}" 2>/dev/null
+    fi
+    wait "${pid[$name]}"
+    status=$?
+    out=$TEST_TMP/$name.out
+    err=$TEST_TMP/$name.err
+}
+
+# Poll a file written by a background program (the test's side of a bounded wait).
+wait_for_line() {
+    local file=$1 regex=$2 seconds=${3:-20} tries=0
+    while (( tries < seconds * 100 )); do
+        grep -Eq -- "$regex" "$file" 2>/dev/null && return 0
+        sleep 0.01
+        (( tries++ ))
+    done
+    echo "# no line matching /$regex/ in $file after $seconds s" >&2
+    return 1
+}
+
+has_line() { grep -Eqx -- "$2" "$1"; }
+line_of() { grep -Em1 -- "$2" "$1"; }
+field_of() { grep -Em1 -- "$2" "$1" | awk -v n="$3" '{ print $n }'; }
+
+ok() {
+    local title=$1; shift
+    if "$@"; then
+        echo "ok - $title"
+    else
+        echo "not ok - $title"
+        (( failures++ ))
+        {
+            echo "#   failed: $*"
+            echo "#   last status: $status"
+            [[ -s "$out" ]] && sed 's/^/#   stdout: /' "$out" | head -n 20
+            [[ -s "$err" ]] && sed 's/^/#   stderr: /' "$err" | head -n 20
+        } >&2
+    fi
+    return 0
+}
+
+skip() { echo "ok - $1 # SKIP $2"; }
+
+# Small predicates for ok: status is N; a file holds a line (ERE, whole line).
+status_is() { [[ "$status" == "$1" ]]; }
+out_has() { has_line "$out" "$1"; }
+err_has() { has_line "$err" "$1"; }
+err_is_one_line() { [[ $(wc -l <"$err") -eq 1 ]]; }
