@@ -23,6 +23,8 @@ BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 $(shell printf '%s\n' '$(BUILD_FLAGS)' | cmp -s - .build-flags 2>/dev/null || \
         printf '%s\n' '$(BUILD_FLAGS)' > .build-flags)
 
-# writer and reader: each is one .c file plus the helper library.
+# writer and reader: each is one .c file plus the helper library. The first line
+# cancels make's built-in rule, which would leave the library out.
+%: %.c
 %: %.c $(COMMON_SRC) $(COMMON_HDR) .build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)

@@ -22,6 +22,9 @@ void course_init(const char *argv0, const char *usage)
     if (argv0 && *argv0)
         program_name = slash ? slash + 1 : argv0;
     usage_line = usage ? usage : "";
+    /* One line at a time even into a pipe or a file, so the order of stdout and
+     * stderr lines stays true, and a test can follow a program as it runs. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
 const char *errno_name(int err)
@@ -309,25 +312,27 @@ void print_sysvipc_row(const char *prefix, int shmid)
 {
     FILE *table = fopen("/proc/sysvipc/shm", "r");
     char line[512];
-    bool found = false;
 
     if (table == NULL) {
         printf("%s(cannot open /proc/sysvipc/shm)\n", prefix);
         return;
     }
-    while (!found && fgets(line, sizeof line, table)) {
-        long key, id;
+    /* The first columns: key shmid perms size cpid lpid nattch uid (the key in
+     * decimal, perms in octal). Later ones: gid cuid cgid atime dtime ctime rss swap. */
+    while (fgets(line, sizeof line, table)) {
+        long key, id, size, cpid, lpid, nattch, uid;
+        unsigned perms;
 
-        if (sscanf(line, "%ld %ld", &key, &id) == 2 && id == shmid)
-            found = true;
+        if (sscanf(line, "%ld %ld %o %ld %ld %ld %ld %ld", &key, &id, &perms, &size,
+                   &cpid, &lpid, &nattch, &uid) == 8 && id == shmid) {
+            fclose(table);
+            printf("%skey %ld shmid %ld perms %o size %ld cpid %ld lpid %ld nattch %ld "
+                   "uid %ld\n", prefix, key, id, perms, size, cpid, lpid, nattch, uid);
+            return;
+        }
     }
     fclose(table);
-    if (found) {
-        line[strcspn(line, "\n")] = '\0';
-        printf("%s%s\n", prefix, line + strspn(line, " "));
-    } else {
-        printf("%s(no row for shmid %d)\n", prefix, shmid);
-    }
+    printf("%s(no row for shmid %d)\n", prefix, shmid);
 }
 
 bool read_smaps_counts(const void *addr, struct smaps_counts *out)

@@ -21,7 +21,8 @@
 
 enum { EXIT_CALL_FAILED = 1, EXIT_USAGE = 2 };
 
-/* Remember the program's name and its usage line, for every message after this. */
+/* Remember the program's name and its usage line, for every message after this,
+ * and make stdout line-buffered even into a pipe or a file. */
 void course_init(const char *argv0, const char *usage);
 
 /* The symbolic name of an errno value: "ENOENT". */
@@ -98,7 +99,10 @@ bool message_copy(const struct message *shared, size_t shared_size,
 
 /* Print PREFIX and the /proc/self/maps line of the mapping that holds ADDR. */
 void print_maps_line(const char *prefix, const void *addr);
-/* Print PREFIX and the /proc/sysvipc/shm row of SHMID (or "(no row)"). */
+/* Print PREFIX and the first columns of SHMID's /proc/sysvipc/shm row, labelled:
+ * "key 1090537541 shmid 3 perms 600 size 100 cpid 4242 lpid 0 nattch 0 uid 1000"
+ * (the key in decimal as that file has it; perms in octal, 1600 once marked for
+ * removal), or "(no row for shmid N)". */
 void print_sysvipc_row(const char *prefix, int shmid);
 /* The kB figures of the /proc/self/smaps entry that holds ADDR. */
 struct smaps_counts {

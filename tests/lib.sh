@@ -19,6 +19,7 @@
 #   has_line FILE REGEX       grep -E for a whole line, quietly
 #   line_of FILE REGEX        print the first line of FILE matching REGEX
 #   field_of FILE REGEX N     print word N of that line
+#   really_root               true only for the real root (not root in a namespace)
 # --vg runs the program under valgrind memcheck when the runner asks for it; use it
 # at least once for every program of the lesson: the runner checks that.
 
@@ -37,7 +38,7 @@ mkdir -p "$vg_logs"
 _command_for() {
     local use_vg=$1 prog=$2
     if [[ "$use_vg" == 1 && -n "$VALGRIND" ]]; then
-        printf '%s\n' valgrind --quiet --error-exitcode=99 --leak-check=full \
+        printf '%s\n' valgrind --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect,possible --track-fds=yes \
             "--log-file=$vg_logs/$prog.%p.log" "$LESSON_DIR/$prog"
     else
@@ -116,6 +117,12 @@ ok() {
 }
 
 skip() { echo "ok - $1 # SKIP $2"; }
+
+# True for the real root, not for root inside a user namespace (where the runner may
+# have put us when it runs unprivileged): only the real one can become another user.
+really_root() {
+    [[ $(id -u) -eq 0 ]] && awk '$1 == 0 && $2 == 0 && $3 == 4294967295 { f = 1 } END { exit !f }' /proc/self/uid_map
+}
 
 # Small predicates for ok: status is N; a file holds a line (ERE, whole line).
 status_is() { [[ "$status" == "$1" ]]; }

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Lesson 02 test: the writer creates a segment at the ftok key with IPC_EXCL and
+# mode 0600, the reader finds the same shmid and checks it, the errors are the ones
+# the README names, and every way of stopping removes the segment.
+# shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
+. "$TESTS_DIR/lib.sh"
+
+keypath=$TEST_TMP
+read -r dev ino < <(stat -c '%d %i' "$keypath")
+key=$(printf '0x%08x' $(( (65 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) )))
+next_key=$(printf '0x%08x' $(( (66 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) )))
+
+segment_row() { awk -v k="$((key))" 'NR > 1 && $1 == k' /proc/sysvipc/shm; }
+no_segment() { [[ -z "$(segment_row)" ]]; }
+
+# ---- the pair, as make run does it ----------------------------------------------
+start --vg writer writer "$keypath" 65
+run --vg reader "$keypath" 65
+r=$TEST_TMP/reader.txt
+cp "$out" "$r"
+finish writer
+w=$TEST_TMP/writer.out
+ok "writer exits 0" status_is 0
+ok "writer's key is (65 << 24 | (st_dev & 0xff) << 16 | (st_ino & 0xffff)) = $key" \
+    has_line "$w" "writer: key $key from ftok\(\"$keypath\", 65\)"
+ok "reader derives the same key" has_line "$r" "reader: key $key from ftok\(\"$keypath\", 65\)"
+shmid=$(field_of "$w" '^writer: created shmid' 4 | tr -d ,)
+ok "reader finds the writer's shmid ($shmid)" has_line "$r" "reader: found shmid $shmid"
+ok "shm_segsz is the size asked (100), not a page" has_line "$w" 'writer: shm_segsz is 100: .*'
+ok "/proc/sysvipc/shm: key in decimal, perms 600, size 100, nattch 0, our uid" \
+    has_line "$w" "writer: /proc/sysvipc/shm: key $((key)) shmid $shmid perms 600 size 100 cpid [0-9]+ lpid 0 nattch 0 uid $(id -u)"
+ok "size 0 gives EINVAL" has_line "$w" 'writer: creating a segment of size 0 gives EINVAL'
+ok "reader checks owner and mode" has_line "$r" 'reader: owner is me, mode 600, 100 bytes: .*'
+ok "a size larger than the segment gives EINVAL" has_line "$r" 'reader: asking for 101 bytes, .* gives EINVAL'
+ok "a second IPC_CREAT|IPC_EXCL gives EEXIST" has_line "$r" 'reader: creating it again with IPC_EXCL gives EEXIST'
+ok "a key with no segment gives ENOENT" has_line "$r" "reader: key $next_key .* has no segment: ENOENT"
+ok "the writer removed the segment" has_line "$w" "writer: removed shmid $shmid"
+ok "no segment is left at the key" no_segment
+
+# ---- a leftover segment: EEXIST with the fix ------------------------------------
+start first writer -t 20 "$keypath" 65
+wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
+run writer "$keypath" 65
+ok "a second writer exits 1" status_is 1
+ok "... with one line naming EEXIST and 'make clean-ipc'" \
+    err_has "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); .*make clean-ipc.*"
+run reader "$keypath" 65 200
+ok "a reader asking for more than exists fails with EINVAL" \
+    err_has "reader: shmget\(key $key, 200, 0\): EINVAL .*"
+kill -TERM "${pid[first]}"
+finish first
+ok "SIGTERM while the writer waits: exit 1" status_is 1
+ok "... and the writer removes the segment" no_segment
+
+start first writer -t 20 "$keypath" 65
+wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
+kill -INT "${pid[first]}"
+finish first
+ok "Ctrl-C while the writer waits: exit 1, interrupted" err_has 'writer: interrupted while waiting for the reader'
+ok "... and the segment is gone" no_segment
+
+# ---- waiting, both ways ------------------------------------------------------------
+run writer -t 1 "$keypath" 65
+ok "a writer with no reader gives up after -t 1: exit 1" status_is 1
+ok "... says so in one line" err_has 'writer: no word from the reader after 1 s: giving up'
+ok "... and removes its segment" no_segment
+
+run reader -t 1 "$keypath" 65
+ok "a reader with no writer gives up: exit 1" status_is 1
+ok "... naming the key, the timeout and what to do" \
+    err_has "reader: no segment for key $key: timed out after 1 s; start ./writer first"
+
+start early reader -t 20 "$keypath" 65
+wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer'
+start late writer "$keypath" 65
+finish early
+ok "a reader started first waits, then finds the segment" status_is 0
+finish late
+ok "... and the pair completes" status_is 0
+ok "... leaving nothing" no_segment
+
+# ---- a segment that is not ours is refused ------------------------------------------
+if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; then
+    # A key path the user nobody can reach: a directory of its own outside TEST_TMP.
+    shared=$(mktemp -d "${TMPDIR:-/tmp}/shmget-squat.XXXXXX")
+    chmod 0755 "$shared"
+    runuser -u nobody -- "$LESSON_DIR/writer" -t 20 "$shared" 65 >"$TEST_TMP/squat.out" 2>&1 &
+    squatter=$!
+    if wait_for_line "$TEST_TMP/squat.out" 'waiting for the reader' 10; then
+        run reader -t 1 "$shared" 65
+        ok "a segment at our key owned by another user is refused: exit 1" status_is 1
+        ok "... with one line naming owner and mode" \
+            err_has 'reader: shmid [0-9]+ belongs to uid [0-9]+ with mode 600, not to you with 0600: refusing it'
+    else
+        ok "the user nobody can create a segment" false
+    fi
+    kill -TERM "$squatter"
+    wait "$squatter"
+    rmdir "$shared"
+else
+    skip "a segment owned by another user is refused" "needs root and the user nobody to create one"
+fi
+
+# ---- bad arguments --------------------------------------------------------------------
+usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
+call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
+for prog in writer reader; do
+    for bad in 0 256 -1 x '' 99999999999999999999 '65 ' 1e3; do
+        run "$prog" "$keypath" "$bad"
+        ok "$prog PROJ_ID '$bad': usage error, exit 2, one line" \
+            usage_fails PROJ_ID
+    done
+    run "$prog" "$TEST_TMP/missing" 65
+    ok "$prog with a missing KEYPATH: exit 1, ENOENT" \
+        call_fails 'ftok\(.*missing.*\): ENOENT .*'
+    run "$prog" -t 0
+    ok "$prog -t 0: usage error" usage_fails SECONDS
+    run "$prog" a b c d
+    ok "$prog with too many arguments: usage error" usage_fails 'too many arguments'
+done
+run writer "$keypath" 65 0
+prog=writer
+ok "writer SIZE 0: usage error" usage_fails SIZE
+ok "nothing is left at the key" no_segment
