@@ -37,7 +37,8 @@ mkdir -p "$vg_logs"
 # The command line that runs PROG, under valgrind when asked.
 _command_for() {
     local use_vg=$1 prog=$2
-    if [[ "$use_vg" == 1 && -n "$VALGRIND" ]]; then
+    # Valgrind and the sanitizers do not mix: a sanitizer build runs as it is.
+    if [[ "$use_vg" == 1 && -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/$prog"; then
         printf '%s\n' valgrind --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect,possible --track-fds=yes \
             "--log-file=$vg_logs/$prog.%p.log" "$LESSON_DIR/$prog"
