@@ -23,6 +23,9 @@ BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 $(shell printf '%s\n' '$(BUILD_FLAGS)' | cmp -s - .build-flags 2>/dev/null || \
         printf '%s\n' '$(BUILD_FLAGS)' > .build-flags)
 
+# make clean removes it; the next build writes it again.
+.build-flags: ;
+
 # writer and reader: each is one .c file plus the helper library. The first line
 # cancels make's built-in rule, which would leave the library out.
 %: %.c

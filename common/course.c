@@ -25,6 +25,9 @@ void course_init(const char *argv0, const char *usage)
     /* One line at a time even into a pipe or a file, so the order of stdout and
      * stderr lines stays true, and a test can follow a program as it runs. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* "./writer | head -n 1" must not kill us with SIGPIPE before we clean up: a
+     * write to a closed pipe then fails with EPIPE instead, and we go on. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 const char *errno_name(int err)
@@ -51,6 +54,7 @@ const char *errno_name(int err)
 }
 
 /* One line: "prog: WHAT[: ENAME (message)][; HINT]". */
+__attribute__((format(printf, 3, 0)))
 static void report(int err, const char *hint, const char *fmt, va_list ap)
 {
     char what[1024];

@@ -53,7 +53,7 @@ int main(int argc, char *argv[])
     key = ftok(keypath, proj_id);
     if (key == -1)
         fail("ftok(\"%s\", %d)", keypath, proj_id);
-    printf("reader: key %#010x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
+    printf("reader: key 0x%08x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
 
     // slide: lookup
     /* No IPC_CREAT: find the segment or fail with ENOENT. Size 0 would accept any
@@ -61,12 +61,12 @@ int main(int argc, char *argv[])
     deadline_start(&deadline, seconds);
     while ((shmid = shmget(key, size, 0)) == -1) {
         if (errno != ENOENT)
-            fail("shmget(key %#010x, %zu, 0)", (unsigned) key, size);
+            fail("shmget(key 0x%08x, %zu, 0)", (unsigned) key, size);
         if (deadline.pause_ns == 100 * 1000)    /* say it once, on the first miss */
             fprintf(stderr, "reader: waiting up to %u s for the writer to create "
-                    "the segment (key %#010x)\n", seconds, (unsigned) key);
+                    "the segment (key 0x%08x)\n", seconds, (unsigned) key);
         if (!deadline_pause(&deadline))
-            fail_msg("no segment for key %#010x: %s; start ./writer first",
+            fail_msg("no segment for key 0x%08x: %s; start ./writer first",
                      (unsigned) key, wait_end_reason(&deadline));
     }
     // end slide
@@ -94,7 +94,7 @@ int main(int argc, char *argv[])
     if (other_key == -1)
         fail("ftok(\"%s\", %d)", keypath, proj_id + 1);
     if (shmget(other_key, size, 0) == -1)
-        printf("reader: key %#010x (the next proj_id) has no segment: %s\n",
+        printf("reader: key 0x%08x (the next proj_id) has no segment: %s\n",
                (unsigned) other_key, errno_name(errno));
 
     /* Done: tell the creator, whose pid the kernel recorded in shm_cpid. */

@@ -82,7 +82,7 @@ int main(int argc, char *argv[])
     key = ftok(keypath, proj_id);
     if (key == -1)      /* -1 is also a valid key: never use it unchecked */
         fail("ftok(\"%s\", %d)", keypath, proj_id);
-    printf("writer: key %#010x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
+    printf("writer: key 0x%08x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
 
     // slide: create
     /* IPC_EXCL: fail if the key is taken, rather than silently reuse a segment
@@ -91,7 +91,7 @@ int main(int argc, char *argv[])
     if (shmid == -1)
         fail_hint("a segment with this key is left from an earlier run: "
                   "run 'make clean-ipc' (or ipcs -m, then ipcrm -m ID)",
-                  "shmget(key %#010x, %zu, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key, size);
+                  "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key, size);
     // end slide
     printf("writer: created shmid %d, %zu bytes, mode 0600\n", shmid, size);
 
