@@ -172,13 +172,14 @@ unsigned long parse_number(const char *arg_name, const char *text,
 
 const char *parse_path(const char *arg_name, const char *text)
 {
-    char shown[48];
-
     if (text == NULL || *text == '\0')
         usage_error("%s is empty: expected a path", arg_name);
-    if (strlen(text) >= PATH_MAX)
+    if (strlen(text) >= PATH_MAX) {
+        char shown[48];
+
         usage_error("%s '%s' is too long: a path has fewer than %d bytes", arg_name,
                     shorten(text, shown, sizeof shown), PATH_MAX);
+    }
     return text;
 }
 
