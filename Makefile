@@ -23,7 +23,7 @@ stress: all
 	@tests/stress
 
 lint:
-	shellcheck -x -s bash tests/run tests/lib.sh tests/stress tests/checks/* tools/* .ci/run lessons/*/test.sh tests/fixtures/lessons/*/test.sh
+	shellcheck -x -s bash tests/lib.sh $$(grep -rlE '^#!/usr/bin/env bash' tests tools .ci lessons)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	    --std=c11 --inline-suppr -I common common/course.c $(foreach l,$(LESSONS),$(l)/*.c)
 
