@@ -12,6 +12,11 @@ COMMON_HDR := $(COMMON_DIR)course.h
 WERROR   ?= -Werror
 CFLAGS   ?= -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 $(WERROR)
 CPPFLAGS += -I$(COMMON_DIR)
+# With valgrind's header, fault_on_purpose() can tell memcheck about a deliberate
+# fault; without it, it does nothing.
+ifneq ($(wildcard /usr/include/valgrind/memcheck.h),)
+CPPFLAGS += -DHAVE_VALGRIND_MEMCHECK_H
+endif
 ifneq ($(strip $(SANITIZE)),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)

@@ -112,6 +112,11 @@ bool read_smaps_counts(const void *addr, struct smaps_counts *out);
 
 /* ---- faults on purpose ------------------------------------------------------------ */
 
+/* Say that the next access to LEN bytes at ADDR faults on purpose: valgrind's
+ * memcheck then does not count that access as an error (every other one still
+ * counts). Outside valgrind it does nothing. Call it in the child, just before. */
+void fault_on_purpose(const volatile void *addr, size_t len);
+
 /* Run TOUCH(ARG) in a child process with core dumps off, and return the number of
  * the signal that killed the child, 0 if it exited normally, -1 if fork failed.
  * This lets a lesson show a SIGSEGV or SIGBUS without dying of it. */

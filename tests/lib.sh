@@ -52,6 +52,8 @@ run() {
     [[ "$1" == --vg ]] && { use_vg=1; shift; }
     local prog=$1; shift
     local -a cmd
+    out=$TEST_TMP/.run.out
+    err=$TEST_TMP/.run.err
     mapfile -t cmd < <(_command_for "$use_vg" "$prog")
     "${cmd[@]}" "$@" >"$out" 2>"$err" </dev/null
     status=$?

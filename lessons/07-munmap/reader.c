@@ -1,0 +1,165 @@
+#define _GNU_SOURCE
+/* reader.c - lesson 07: what was written through a mapping stays in the file.
+ *
+ * Start this after the writer (or before: it waits for the file). By then the
+ * writer has written through its mapping, unmapped it and exited: only the file
+ * is left. The reader checks the file (a regular file, yours, three pages), maps
+ * it read-only and closes the descriptor at once: the mapping stays. It reads
+ * the message, unmaps the file, shows what munmap refuses (EINVAL) and how
+ * the next mmap may reuse the old address, and removes the file, so nothing
+ * is left.
+ *
+ * Usage: reader [-t SECONDS] [DIR]
+ *        DIR: where to find mapped-07.dat (default ".", this directory)
+ *        -t 10: how long to wait for the writer's file and message
+ *
+ *   terminal 1$ ./writer          terminal 2$ ./reader
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#define FILE_NAME "mapped-07.dat"
+#define PAGES 3
+
+int main(int argc, char *argv[])
+{
+    const long page = sysconf(_SC_PAGESIZE);
+    const size_t size = (size_t) page * PAGES;
+    const char *dir = ".", *why;
+    unsigned seconds = 10;
+    char path[PATH_MAX], text[128];
+    struct message *msg;
+    struct deadline deadline;
+    struct stat st;
+    char *map, *again;
+    int fd, opt;
+
+    course_init(argv[0], "[-t SECONDS] [DIR]");
+    /* "+": options first; ":": a missing value is ours to report. */
+    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
+        if (opt == ':')
+            usage_error("option -%c needs a value", optopt);
+        if (opt != 't')
+            usage_error("unknown option -%c", optopt);
+        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
+    }
+    if (argc - optind > 1)
+        usage_error("too many arguments");
+    if (argc - optind > 0)
+        dir = parse_path("DIR", argv[optind]);
+    if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
+        usage_error("DIR is too long for a path");
+    catch_stop_signals();
+
+    /* A missing directory will not appear by waiting: say so now. */
+    if (stat(dir, &st) == -1)
+        fail("stat(%s)", dir);
+    if (!S_ISDIR(st.st_mode))
+        fail_msg("DIR %s is not a directory", dir);
+
+    /* Wait for the file, and for the writer to size it: a file of 0
+     * bytes is one it has only just created. O_NOFOLLOW: no links. */
+    deadline_start(&deadline, seconds);
+    for (;;) {
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd == -1 && errno != ENOENT)
+            fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
+                      "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", path);
+        if (fd != -1) {
+            if (fstat(fd, &st) == -1)
+                fail("fstat(%s)", path);
+            if (st.st_size != 0 || !S_ISREG(st.st_mode))
+                break;                  /* there: check it below */
+            if (close(fd) == -1)
+                fail("close(%s)", path);
+        }
+        if (deadline.pause_ns == 100 * 1000)    /* say it once, on the first miss */
+            fprintf(stderr, "reader: waiting up to %u s for the writer to create "
+                    "%s\n", seconds, path);
+        if (!deadline_pause(&deadline))
+            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&deadline));
+    }
+
+    // slide: check
+    /* Trust only a regular file of ours, of the size the writer makes. */
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        st.st_size != (off_t) size)
+        fail_msg("refusing %s: %s of uid %u, %lld bytes; expected "
+                 "a regular file of uid %u, %zu bytes", path,
+                 S_ISREG(st.st_mode) ? "a regular file" :
+                 S_ISDIR(st.st_mode) ? "a directory" : "a special file",
+                 (unsigned) st.st_uid, (long long) st.st_size,
+                 (unsigned) geteuid(), size);
+    // end slide
+    map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        fail("mmap(%zu, PROT_READ, MAP_SHARED, %s)", size, path);
+    printf("reader: %s is a regular file of mine, %zu bytes: mapped it read-only at %p\n",
+           path, size, (void *) map);
+
+    // slide: close
+    /* The mapping holds its own reference to the file: close the fd. */
+    if (close(fd) == -1)
+        fail("close(%s)", path);
+    print_maps_line("reader: closed the fd; the mapping stays: ", map);
+    // end slide
+
+    /* The text is written before the state turns READY (an atomic store in
+     * the writer, paired with this atomic load). */
+    msg = (struct message *) map;
+    while (atomic_load(&msg->state) != MESSAGE_READY)
+        if (!deadline_pause(&deadline))
+            fail_msg("no message in %s: %s", path, wait_end_reason(&deadline));
+    /* The contents are not trusted: a bounded copy, with our own NUL. */
+    if (!message_copy(msg, size, text, sizeof text, &why))
+        fail_msg("refusing the message in %s: %s", path, why);
+    printf("reader: the message in the file: '%s'\n", text);
+
+    if (munmap(map, size) == -1)
+        fail("munmap(%p, %zu)", (void *) map, size);
+    printf("reader: munmap(%p, %zu): unmapped\n", (void *) map, size);
+
+    /* What munmap refuses, and what it does not. */
+    printf("reader: munmap(%p, %zu) again: %s\n", (void *) map, size,
+           munmap(map, size) == -1 ? errno_name(errno) :
+           "no error, though nothing is mapped there");
+    printf("reader: munmap(%p, %ld): %s, the address is not page-aligned\n",
+           (void *) (map + 1), page,
+           munmap(map + 1, (size_t) page) == -1 ? errno_name(errno) : "no error");
+    printf("reader: munmap(%p, 0): %s, the length is 0\n", (void *) map,
+           munmap(map, 0) == -1 ? errno_name(errno) : "no error");
+
+    /* The freed range is free for the next mapping. When it lands on the
+     * old address, a stale pointer reads the new pages: no fault at all. */
+    // slide: stale
+    again = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+    if (again == MAP_FAILED)
+        fail("mmap(%zu, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)", size);
+    if (again == map)   /* the stale pointer reads the new pages */
+        printf("reader: the next mmap got %p again: the old "
+               "pointer reads 0x%02x there, no fault\n",
+               (void *) map, (unsigned char) map[0]);
+    else
+        printf("reader: the next mmap got %p, not the old "
+               "address\n", (void *) again);
+    // end slide
+    if (munmap(again, size) == -1)
+        fail("munmap(%p, %zu)", (void *) again, size);
+
+    /* The file outlived the writer's mapping; now it has served. */
+    if (unlink(path) == -1)
+        fail("unlink(%s)", path);
+    printf("reader: removed %s\n", path);
+    return EXIT_SUCCESS;
+}

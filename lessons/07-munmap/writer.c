@@ -1,0 +1,227 @@
+#define _GNU_SOURCE
+/* writer.c - lesson 07: after munmap the address is gone; the file is not.
+ *
+ * Start this first. It creates DIR/mapped-07.dat (3 pages, mode 0600), maps it
+ * MAP_SHARED and writes a message. It unmaps the middle page: the pages around
+ * it still work, the fd still reads the file, and a child that loads from the
+ * hole gets SIGSEGV, si_code SEGV_MAPERR, si_addr the hole. On a page mapped
+ * PROT_NONE the code is SEGV_ACCERR. Then it unmaps the rest and faults where
+ * the message was. The file stays, on purpose: the reader removes it.
+ *
+ * Usage: writer [DIR]      DIR: where to create mapped-07.dat (default ".")
+ *
+ *   terminal 1$ ./writer          terminal 2$ ./reader
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#define FILE_NAME "mapped-07.dat"
+#define PAGES 3
+enum { CHILD_REPORTED = 3 };            /* the handler's exit status */
+static const char greeting[] = "written through the mapping before munmap";
+static const char middle_text[] = "middle page";
+static const char last_text[] = "last page";
+
+/* A handler may only make async-signal-safe calls (man 7 signal-safety):
+ * write and _exit, not printf, which may lock or allocate. So it builds its
+ * line by hand with these two. */
+static char *put_text(char *p, const char *text)
+{
+    while (*text)
+        *p++ = *text++;
+    return p;
+}
+
+/* VALUE as %p prints it: 0x, then hex digits without leading zeros. */
+static char *put_hex(char *p, uintptr_t value)
+{
+    char digits[2 * sizeof value];
+    size_t n = 0;
+
+    do {
+        digits[n++] = "0123456789abcdef"[value % 16];
+        value /= 16;
+    } while (value != 0);
+    p = put_text(p, "0x");
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* SA_SIGINFO: the kernel says why (si_code) and where (si_addr). */
+static void report_fault(int sig, siginfo_t *info, void *context)
+{
+    char line[128], *p = line;
+
+    (void) sig;
+    (void) context;
+    // slide: handler
+    p = put_text(p, "writer: child: SIGSEGV, si_code ");
+    if (info->si_code == SEGV_MAPERR)       /* nothing mapped there */
+        p = put_text(p, "SEGV_MAPERR");
+    else if (info->si_code == SEGV_ACCERR)  /* mapped, not allowed */
+        p = put_text(p, "SEGV_ACCERR");
+    else
+        p = put_text(p, "other");
+    p = put_text(p, ", si_addr ");
+    p = put_hex(p, (uintptr_t) info->si_addr);
+    *p++ = '\n';
+    if (write(STDOUT_FILENO, line, (size_t) (p - line)) != p - line)
+        _exit(EXIT_FAILURE);
+    _exit(CHILD_REPORTED);      /* returning would run the load again */
+    // end slide
+}
+
+/* Load one byte at ADDR in a child: its handler reports the SIGSEGV, and the
+ * writer itself goes on. */
+static void load_in_child(char *addr, const char *where)
+{
+    struct sigaction sa;
+    pid_t child;
+    int status;
+
+    printf("writer: a child loads from %p, %s\n", (void *) addr, where);
+    fflush(stdout);             /* or the child would print it once more */
+    child = fork();
+    if (child == -1)
+        fail("fork");
+    if (child == 0) {
+        // slide: catch
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = report_fault;
+        sa.sa_flags = SA_SIGINFO;       /* call it with a siginfo_t */
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGSEGV, &sa, NULL) == -1)
+            _exit(EXIT_FAILURE);
+        fault_on_purpose(addr, 1);      /* for valgrind: no error */
+        (void) *(volatile char *) addr; /* volatile: really load */
+        _exit(EXIT_SUCCESS);            /* no fault: the parent says so */
+        // end slide
+    }
+    while (waitpid(child, &status, 0) == -1)
+        if (errno != EINTR)
+            fail("waitpid(%d)", (int) child);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != CHILD_REPORTED)
+        fail_msg("the child's load from %p did not end in a reported SIGSEGV "
+                 "(wait status %#x)", (void *) addr, (unsigned) status);
+}
+
+int main(int argc, char *argv[])
+{
+    const long page = sysconf(_SC_PAGESIZE);
+    const size_t size = (size_t) page * PAGES;
+    const char *dir = ".";
+    char path[PATH_MAX], back[sizeof middle_text] = "";
+    struct message *msg;
+    struct stat st;
+    char *map;
+    int fd;
+
+    course_init(argv[0], "[DIR]");
+    if (getopt(argc, argv, "+:") != -1)
+        usage_error("unknown option -%c", optopt);
+    if (argc - optind > 1)
+        usage_error("too many arguments");
+    if (argc - optind > 0)
+        dir = parse_path("DIR", argv[optind]);
+    if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
+        usage_error("DIR is too long for a path");
+
+    /* O_EXCL: never reuse a file found there; O_NOFOLLOW: never a link. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd == -1)
+        fail_hint(errno == EEXIST ? "it is left from an earlier run: ./reader reads "
+                  "and removes it (or rm it)" : NULL,
+                  "open(%s, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600)", path);
+    if (ftruncate(fd, (off_t) size) == -1) {
+        warn("ftruncate(%s, %zu)", path, size);
+        goto out_remove;
+    }
+    map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        warn("mmap(%zu, PROT_READ|PROT_WRITE, MAP_SHARED, %s)", size, path);
+        goto out_remove;
+    }
+    printf("writer: created %s, %zu bytes (%d pages of %ld), mapped at %p\n",
+           path, size, PAGES, page, (void *) map);
+    msg = (struct message *) map;
+    msg->magic = MESSAGE_MAGIC;
+    msg->length = sizeof greeting - 1;
+    memcpy(msg->text, greeting, sizeof greeting - 1);
+    atomic_store(&msg->sequence, 1);
+    atomic_store(&msg->state, MESSAGE_READY);  /* publishes the text above */
+    memcpy(map + page, middle_text, sizeof middle_text);
+    printf("writer: wrote '%s' in page 0, '%s' in page 1\n", greeting, middle_text);
+    print_maps_line("writer: maps: ", map);
+
+    // slide: partial
+    /* Unmap the middle page only: the kernel splits the mapping in
+     * two, and the pages on either side stay as they were. */
+    if (munmap(map + page, (size_t) page) == -1)
+        fail("munmap(%p, %ld)", (void *) (map + page), page);
+    // end slide
+    printf("writer: munmap(%p, %ld): the middle page is unmapped\n",
+           (void *) (map + page), page);
+    print_maps_line("writer: maps: ", map);
+    print_maps_line("writer: maps: ", map + page);
+    print_maps_line("writer: maps: ", map + 2 * page);
+    memcpy(map + 2 * page, last_text, sizeof last_text);
+    printf("writer: page 0 still reads '%.*s', page 2 still takes a store: '%s'\n",
+           (int) msg->length, msg->text, map + 2 * page);
+
+    // slide: fd-lives
+    /* munmap never closes the descriptor: it still reads the file,
+     * the bytes of the page that is no longer mapped included. */
+    if (fstat(fd, &st) == -1)
+        fail("fstat(%s)", path);
+    if (pread(fd, back, sizeof back - 1, page) == -1)
+        fail("pread(%s, %zu bytes at %ld)", path, sizeof back - 1, page);
+    // end slide
+    printf("writer: after munmap the fd still works: fstat says %lld bytes, "
+           "pread at offset %ld reads '%s'\n", (long long) st.st_size, page, back);
+    /* And close never unmaps: the mapping holds the file open itself. */
+    if (close(fd) == -1)
+        fail("close(%s)", path);
+    printf("writer: closed the fd: page 0 still reads '%.*s'\n",
+           (int) msg->length, msg->text);
+
+    load_in_child(map + page, "in the hole");
+    /* The same signal, another reason: a page mapped without access. */
+    if (mprotect(map + 2 * page, (size_t) page, PROT_NONE) == -1)
+        fail("mprotect(%p, %ld, PROT_NONE)", (void *) (map + 2 * page), page);
+    load_in_child(map + 2 * page, "mapped but PROT_NONE");
+
+    /* The rest in one call: the hole is no error, and the length is
+     * rounded up to whole pages: 2 pages + 1 byte unmaps 3 pages. */
+    if (munmap(map, 2 * (size_t) page + 1) == -1)
+        fail("munmap(%p, %zu)", (void *) map, 2 * (size_t) page + 1);
+    printf("writer: munmap(%p, %ld) over the hole: no error, rounded up to 3 pages\n",
+           (void *) map, 2 * page + 1);
+    print_maps_line("writer: maps: ", map);
+    print_maps_line("writer: maps: ", map + 2 * page);
+    load_in_child(map, "where the message was");
+    load_in_child(map + 2 * page, "PROT_NONE before, unmapped now");
+    printf("writer: left %s behind on purpose: the message is in the file\n", path);
+    return EXIT_SUCCESS;
+
+out_remove:
+    /* Nothing was written yet: take the file away again. */
+    if (unlink(path) == -1)
+        warn("unlink(%s)", path);
+    if (close(fd) == -1)
+        warn("close(%s)", path);
+    return EXIT_FAILURE;
+}
