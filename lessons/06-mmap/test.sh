@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Lesson 06 test: writer and reader share a file through mmap(MAP_SHARED). The
+# reader sees every update live, in order, with no read(); the maps lines say
+# rw-s, r--s and rw-p; stores through MAP_PRIVATE reach neither the file nor the
+# reader; a page past the end of the file gives SIGBUS and a store into a
+# read-only mapping SIGSEGV; a file that is not what the writer makes is refused;
+# and the writer removes the file on every way out (done, timeout, SIGINT, SIGTERM).
+# shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
+. "$TESTS_DIR/lib.sh"
+
+FILE=mapped-06.dat
+
+# A fresh directory of our own (0700) for one case.
+new_dir() { mkdir -m 700 "$TEST_TMP/$1" && printf '%s\n' "$TEST_TMP/$1"; }
+no_file() { [[ ! -e "$1/$FILE" && ! -L "$1/$FILE" ]]; }
+# The three updates, exactly, in order, as the reader prints them.
+saw_every_update() {
+    local expected
+    expected=$(printf 'reader: update %d: "hello %d of 3, stored into the mapping"\n' 1 1 2 2 3 3)
+    [[ "$(grep '^reader: update' "$1")" == "$expected" ]]
+}
+# The writer's three "reader PID saw it" lines name the reader's pid.
+acks_from() { [[ $(grep -Ec "^writer: update [123] stored; reader $2 saw it [0-9.]+ ms later$" "$1") == 3 ]]; }
+# Handoffs 2 and 3 (the reader is already running) took less than LIMIT ms.
+handoffs_under() {
+    awk -v limit="$2" '/^writer: update [23] stored;/ { n++; if ($9 + 0 >= limit) bad = 1 }
+                       END { exit !(n == 2 && !bad) }' "$1"
+}
+not_has_private() { ! grep -q 'MAP_PRIVATE' "$1"; }
+maps_inode() { field_of "$1" "^$2: /proc/self/maps: .* $3 " 5; }
+same_inode() { [[ -n "$1" && "$1" == "$2" ]]; }
+usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
+call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
+# A wait that ended: exit 1, the notice "waiting up to ..." and then this line.
+gave_up() { status_is 1 && err_has "$prog: waiting up to .*" && err_has "$prog: $1"; }
+# A 4096-byte file of ours holding a message: PID, then magic "SHM1", state READY,
+# sequence 1, LENGTH, TEXT (little-endian, as on x86-64).
+le32() { printf '\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+forge() {
+    local path=$1 writer_pid=$2 length=$3 text=$4
+    # shellcheck disable=SC2059 # the format is built from escapes on purpose
+    printf "$(le32 "$writer_pid")\\x00\\x00\\x00\\x00SHM1$(le32 2)$(le32 1)$(le32 "$length")%s" "$text" >"$path"
+    truncate -s 4096 "$path"
+    chmod 600 "$path"
+}
+
+# ---- the pair, writer first, both under valgrind ------------------------------------
+d=$(new_dir pair)
+start --vg writer writer "$d"
+wait_for_line "$TEST_TMP/writer.out" '^writer: pid [0-9]+ waiting'
+start --vg reader reader "$d"
+reader_pid=${pid[reader]}
+finish reader
+ok "reader exits 0" status_is 0
+finish writer
+ok "writer exits 0" status_is 0
+w=$TEST_TMP/writer.out r=$TEST_TMP/reader.out
+ok "the writer creates the file 0600, 4096 bytes by ftruncate, 0 blocks: sparse" \
+    has_line "$w" "writer: created $d/$FILE, mode 0600, 4096 bytes \(ftruncate\), 0 blocks on disk: sparse"
+ok "the writer's mapping is shared and writable: rw-s" \
+    has_line "$w" "writer: /proc/self/maps: [0-9a-f]+-[0-9a-f]+ rw-s 00000000 [0-9a-f:]+ [0-9]+ +/.*/pair/$FILE"
+ok "the reader's mapping is shared and read-only: r--s" \
+    has_line "$r" "reader: /proc/self/maps: [0-9a-f]+-[0-9a-f]+ r--s 00000000 [0-9a-f:]+ [0-9]+ +/.*/pair/$FILE"
+ok "both map the same file (the same inode)" \
+    same_inode "$(maps_inode "$w" writer rw-s)" "$(maps_inode "$r" reader r--s)"
+ok "the reader checked the file before mapping it" \
+    has_line "$r" "reader: $d/$FILE is a regular file of mine, 4096 bytes: mapped it read-only"
+ok "the reader saw updates 1, 2, 3 live, in order, with the writer's text" saw_every_update "$r"
+ok "each update was acknowledged by the reader's pid ($reader_pid) before the next" \
+    acks_from "$w" "$reader_pid"
+ok "MAP_PRIVATE shows as rw-p in /proc/self/maps, for the same inode" \
+    same_inode "$(maps_inode "$w" writer rw-s)" "$(maps_inode "$w" writer rw-p)"
+ok "the writer stored update 3 through MAP_PRIVATE" \
+    has_line "$w" 'writer: stored update 3 through the MAP_PRIVATE mapping'
+ok "... yet read() of the file and the MAP_SHARED mapping still give update 2" \
+    has_line "$w" 'writer: read\(\) of the file still gives update 2; the MAP_SHARED mapping shows update 2'
+ok "... and the reader never saw the MAP_PRIVATE text" not_has_private "$r"
+ok "a load from page 1 of a 2-page mapping of the 1-page file works" \
+    has_line "$r" 'reader: a 2-page mapping of the 1-page file: a load from page 1 gets no signal'
+ok "a load from page 2, past the end of the file, is SIGBUS" \
+    has_line "$r" 'reader: a load from page 2 \(past the end of the file\) killed the child with SIGBUS'
+ok "a store through the read-only mapping is SIGSEGV" \
+    has_line "$r" 'reader: a store through the read-only mapping killed the child with SIGSEGV'
+ok "the writer removed the file" has_line "$w" "writer: removed $d/$FILE"
+ok "... and it is gone" no_file "$d"
+
+# ---- reader first, under strace: stores and loads, never write() or read() -----------
+d=$(new_dir traced)
+if strace -o /dev/null true 2>/dev/null; then
+    traced() {
+        local name=$1 prog=$2; shift 2
+        # LeakSanitizer cannot run under ptrace: off here, for sanitizer builds.
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -qq -f -y -o "$TEST_TMP/$name.strace" \
+            -e trace=read,write,pread64,pwrite64,readv,writev,preadv,pwritev,preadv2,pwritev2 \
+            "$LESSON_DIR/$prog" "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" </dev/null &
+        pid[$name]=$!
+    }
+    traced early reader "$d"
+    wait_for_line "$TEST_TMP/early.err" "^reader: waiting up to 10 s for the writer to create $d/$FILE$"
+    traced late writer "$d"
+    finish early
+    ok "a reader started first waits for the file, then sees every update" \
+        saw_every_update "$TEST_TMP/early.out"
+    finish late
+    ok "... and the writer completes" status_is 0
+    ok "strace saw the programs' system calls" grep -q '^[0-9]* *write(1<' "$TEST_TMP/early.strace"
+    ok "the reader never read() the file: its data came through the mapping" \
+        bash -c "! grep -Eq '(read|pread64|readv|preadv2?)\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/early.strace'"
+    ok "the writer never write() the file: plain stores into the mapping" \
+        bash -c "! grep -Eq '(write|pwrite64|writev|pwritev2?)\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/late.strace'"
+    ok "... the writer's one read() is the MAP_PRIVATE check" \
+        bash -c "grep -Eq 'pread64\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/late.strace'"
+else
+    skip "the programs use no read()/write() on the file" "strace cannot trace here"
+fi
+ok "... and the file is gone" no_file "$d"
+
+# ---- a sticky directory every user may write, like /tmp: accepted ---------------------
+d=$(new_dir sticky)
+chmod 1777 "$d"
+start sw writer -t 5 "$d"
+wait_for_line "$TEST_TMP/sw.out" '^writer: pid [0-9]+ waiting'
+run reader -t 5 "$d"
+cp "$out" "$TEST_TMP/sr.out"
+ok "a sticky world-writable directory is accepted (1777, as /tmp)" saw_every_update "$TEST_TMP/sr.out"
+finish sw
+ok "... the writer exits 0" status_is 0
+ok "handoffs take milliseconds: updates 2 and 3 seen within 100 ms each" \
+    handoffs_under "$TEST_TMP/sw.out" 100
+ok "... and the file is gone" no_file "$d"
+
+# ---- a stray signal is not the reader's answer, and does not hide it ---------------
+d=$(new_dir stray)
+start stray writer -t 5 "$d"
+wait_for_line "$TEST_TMP/stray.out" '^writer: pid [0-9]+ waiting'
+kill -s RTMIN "${pid[stray]}"
+run reader -t 5 "$d"
+cp "$out" "$TEST_TMP/sr.out"
+finish stray
+ok "a plain kill -RTMIN (SI_USER, no number) does not count as 'seen'" status_is 0
+ok "... the exchange still completes" saw_every_update "$TEST_TMP/sr.out"
+
+# ---- a second writer: EEXIST, and the first one's file is left alone ----------------
+d=$(new_dir twice)
+start first writer -t 20 "$d"
+wait_for_line "$TEST_TMP/first.out" '^writer: pid [0-9]+ waiting'
+run writer "$d"
+prog=writer
+ok "a second writer gets EEXIST, one line, with what to do" \
+    call_fails "open\($d/$FILE, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); a writer is running, .*"
+ok "... and does not remove the first writer's file" test -f "$d/$FILE"
+kill -TERM "${pid[first]}"
+finish first
+ok "SIGTERM while the writer waits: exit 1, one line" \
+    call_fails 'no reader saw update 1: interrupted by SIGTERM'
+ok "... and the file is removed" no_file "$d"
+
+# ---- Ctrl-C and timeouts ---------------------------------------------------------------
+d=$(new_dir sigint)
+start wi writer -t 20 "$d"
+wait_for_line "$TEST_TMP/wi.out" '^writer: pid [0-9]+ waiting'
+kill -INT "${pid[wi]}"
+finish wi
+ok "SIGINT (Ctrl-C) while the writer waits for the reader: exit 1, one line" \
+    call_fails 'no reader saw update 1: interrupted by SIGINT'
+ok "... and the file is removed" no_file "$d"
+
+d2=$(new_dir sigint-reader)
+start ri reader -t 20 "$d2"
+wait_for_line "$TEST_TMP/ri.err" '^reader: waiting up to 20 s'
+kill -INT "${pid[ri]}"
+finish ri
+prog=reader
+ok "SIGINT while the reader waits for the file: exit 1, one line" \
+    gave_up "no $d2/$FILE from a writer: interrupted by SIGINT; start ./writer first"
+
+# Four one-second waits at once.
+d1=$(new_dir alone-writer) d2=$(new_dir alone-reader) d3=$(new_dir empty) d4=$(new_dir blank)
+: >"$d3/$FILE"
+truncate -s 4096 "$d4/$FILE"
+chmod 600 "$d3/$FILE" "$d4/$FILE"
+start t1 writer -t 1 "$d1"
+start t2 reader -t 1 "$d2"
+start t3 reader -t 1 "$d3"
+start t4 reader -t 1 "$d4"
+finish t1
+ok "a writer with no reader gives up after -t 1: exit 1" status_is 1
+ok "... naming the update and the timeout" err_has 'writer: no reader saw update 1: timed out after 1 s'
+ok "... and removes the file" no_file "$d1"
+finish t2
+prog=reader
+ok "a reader with no writer gives up after -t 1, with what to do" \
+    gave_up "no $d2/$FILE from a writer: timed out after 1 s; start ./writer first"
+finish t3
+ok "an empty file of ours (a writer about to size it) is waited for, then given up" \
+    gave_up "no $d3/$FILE from a writer: timed out after 1 s; start ./writer first"
+finish t4
+ok "a file of the right size where no update ever comes: timed out" \
+    call_fails "no update 1 in $d4/$FILE: timed out after 1 s"
+rm -f "$d3/$FILE" "$d4/$FILE"
+
+# ---- files the reader refuses ----------------------------------------------------------
+prog=reader
+d=$(new_dir refuse)
+truncate -s 4096 "$d/target"
+chmod 600 "$d/target"
+ln -s target "$d/$FILE"
+run reader -t 1 "$d"
+ok "a symlink at the file's name is refused (O_NOFOLLOW: ELOOP)" \
+    call_fails "open\($d/$FILE, O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\|O_NONBLOCK\): ELOOP .*; it is a symbolic link: refusing it"
+rm -f "$d/$FILE"
+
+truncate -s 100 "$d/$FILE"
+chmod 600 "$d/$FILE"
+run reader -t 1 "$d"
+ok "a file of the wrong size is refused" call_fails "refusing $d/$FILE: 100 bytes, not 4096"
+rm -f "$d/$FILE"
+
+mkdir "$d/$FILE"
+run reader -t 1 "$d"
+ok "a directory at the file's name is refused" call_fails "refusing $d/$FILE: not a regular file"
+rmdir "$d/$FILE"
+
+mkfifo -m 600 "$d/$FILE"
+start fifo reader -t 1 "$d"
+finish fifo
+ok "a FIFO at the file's name is refused at once (O_NONBLOCK: open does not hang)" \
+    call_fails "refusing $d/$FILE: not a regular file"
+rm -f "$d/$FILE"
+
+truncate -s 4096 "$d/$FILE"
+chmod 600 "$d/$FILE"
+if chown nobody "$d/$FILE" 2>/dev/null; then
+    run reader -t 1 "$d"
+    ok "a file owned by another user is refused" \
+        call_fails "refusing $d/$FILE: owned by uid $(id -u nobody), not by you \(uid $(id -u)\)"
+else
+    skip "a file owned by another user is refused" "making one needs root (chown to nobody)"
+fi
+rm -f "$d/$FILE"
+
+forge "$d/$FILE" 1 5000 hello
+run reader -t 1 "$d"
+ok "a message whose length is larger than the file is refused" \
+    call_fails "refusing $d/$FILE: the length in the header is larger than the shared area"
+# A separate session: were the check missing, a signal could reach only the reader.
+forge "$d/$FILE" 0 5 hello
+setsid -w "$LESSON_DIR/reader" -t 1 "$d" >"$TEST_TMP/pid0.out" 2>"$TEST_TMP/pid0.err" </dev/null
+status=$? out=$TEST_TMP/pid0.out err=$TEST_TMP/pid0.err
+ok "a pid of 0 in the file is refused before any signal is sent" \
+    call_fails "refusing $d/$FILE: 0 is not a writer's pid"
+forge "$d/$FILE" 2147483647 5 hello
+run reader -t 1 "$d"
+ok "a pid with no process behind it: ESRCH" \
+    call_fails 'sigqueue\(2147483647, SIGRTMIN, 1\): ESRCH .*'
+rm -f "$d/$FILE"
+
+# ---- directories the writer refuses, and both programs' bad paths ----------------------
+prog=writer
+d=$(new_dir open-to-all)
+chmod 0777 "$d"
+run writer -t 1 "$d"
+ok "a world-writable directory without the sticky bit is refused, saying why" \
+    call_fails "refusing $d: every user may write there and it has no sticky bit, so anyone could replace $FILE; use a directory of your own"
+ok "... and nothing is created there" no_file "$d"
+
+d=$(new_dir links)
+ln -s "$d/victim" "$d/$FILE"
+run writer -t 1 "$d"
+ok "a dangling symlink at the file's name: EEXIST (O_EXCL), nothing followed" \
+    call_fails "open\($d/$FILE, .*\): EEXIST .*"
+ok "... the link's target was not created" test ! -e "$d/victim"
+ok "... and the link is left alone" test -L "$d/$FILE"
+rm -f "$d/$FILE"
+mkdir "$d/$FILE"
+run writer -t 1 "$d"
+ok "a directory at the file's name: EEXIST" call_fails "open\($d/$FILE, .*\): EEXIST .*"
+rmdir "$d/$FILE"
+
+: >"$TEST_TMP/plain-file"
+for prog in writer reader; do
+    run "$prog" -t 1 "$TEST_TMP/missing"
+    ok "$prog with a missing directory: exit 1 at once, ENOENT" \
+        call_fails "stat\($TEST_TMP/missing\): ENOENT .*"
+    run "$prog" -t 1 "$TEST_TMP/plain-file"
+    ok "$prog with a file for DIR: exit 1" call_fails "$TEST_TMP/plain-file is not a directory"
+done
+
+# ---- bad arguments -------------------------------------------------------------------------
+for prog in writer reader; do
+    for bad in 0 3601 -1 x '' 99999999999999999999 '5 ' 1e3; do
+        run "$prog" -t "$bad" "$TEST_TMP"
+        ok "$prog -t '$bad': usage error, exit 2, one line" usage_fails SECONDS
+    done
+    run "$prog" -t
+    ok "$prog -t with no value: usage error" usage_fails 'option -t needs a value'
+    run "$prog" -x
+    ok "$prog -x: usage error" usage_fails 'unknown option -x'
+    run "$prog" a b
+    ok "$prog with too many arguments: usage error" usage_fails 'too many arguments'
+    run "$prog" ''
+    ok "$prog with an empty DIR: usage error" usage_fails 'DIR is empty:'
+done
+ok "no file is left in the test directory" no_file "$TEST_TMP"

@@ -1,0 +1,266 @@
+#define _GNU_SOURCE
+/* writer.c - lesson 06: share a file's pages with mmap(MAP_SHARED).
+ *
+ * Start this first (or second: the reader waits for the file). It creates
+ * DIR/mapped-06.dat (mode 0600), sizes it with ftruncate, maps it MAP_SHARED,
+ * closes the descriptor, and stores three updates into the mapping: no write().
+ * The reader maps the same file and sees each update in its own memory; it
+ * answers "seen update N" with a signal before the writer stores N+1. Before
+ * the last update the writer maps the file again, MAP_PRIVATE, and shows that
+ * the same stores then reach neither the file nor the reader. It removes the
+ * file at the end, and also after Ctrl-C or a timeout.
+ *
+ * Usage: writer [-t SECONDS] [DIR]
+ *        DIR: where to create mapped-06.dat (default ".", this directory)
+ *        -t 10: how long to wait for the reader to see each update
+ *
+ *   terminal 1$ ./writer          terminal 2$ ./reader
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "course.h"
+
+/* The file, as writer and reader agree: the writer's pid (int32_t) at offset 0,
+ * so that the reader knows whom to tell, then a struct message (course.h). */
+#define FILE_NAME "mapped-06.dat"
+#define FILE_SIZE 4096
+#define MESSAGE_OFFSET 8
+#define UPDATES 3
+
+// slide: store
+/* No write(): plain stores. Text first, then the sequence, READY
+ * last: a reader whose atomic load sees READY sees all before it. */
+static void put_message(struct message *m, uint32_t sequence,
+                        const char *text)
+{
+    atomic_store(&m->state, MESSAGE_WRITING);
+    m->magic = MESSAGE_MAGIC;
+    m->length = (uint32_t) strlen(text);
+    memcpy(m->text, text, m->length);
+    atomic_store(&m->sequence, sequence);
+    atomic_store(&m->state, MESSAGE_READY);
+}
+// end slide
+
+/* Wait for the reader's answer, SIGRTMIN carrying SEQUENCE, or a stop signal,
+ * or the time limit. All of them are blocked, so none can arrive between a
+ * check and the wait: sigtimedwait takes them from the pending queue. A
+ * real-time signal queues every instance with its value (a second SIGUSR1 sent
+ * before the first is taken would be lost). A stray "kill -RTMIN" (si_code
+ * SI_USER) or an old number is not the answer: wait on. */
+static bool wait_for_reader(const sigset_t *signals, uint32_t sequence,
+                            unsigned seconds, pid_t *reader)
+{
+    struct timespec limit = { .tv_sec = seconds, .tv_nsec = 0 };
+    siginfo_t info;
+    int sig;
+
+    do
+        sig = sigtimedwait(signals, &info, &limit);
+    while ((sig == -1 && errno == EINTR) ||
+           (sig == SIGRTMIN && (info.si_code != SI_QUEUE ||
+                                info.si_value.sival_int != (int) sequence)));
+    if (sig == SIGRTMIN)
+        *reader = info.si_pid;
+    else if (sig != -1)                 /* -1 is EAGAIN: the time is up */
+        stop_signal = sig;              /* SIGINT, SIGTERM or SIGHUP */
+    return sig == SIGRTMIN;
+}
+
+/* Map the file again, MAP_PRIVATE, store update NEXT into it, and look. */
+static bool show_map_private(const char *path, const struct message *shared,
+                             uint32_t next)
+{
+    uint32_t in_file = 0;
+    bool done = false;
+    char *private;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd == -1) {
+        warn("open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", path);
+        return false;
+    }
+    // slide: map-private
+    /* Copy-on-write: the first store to a page gives this process
+     * its own copy. Nothing reaches the file: a read-only fd will do. */
+    private = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE, fd, 0);
+    if (private == MAP_FAILED) {
+        warn("mmap(%d, PROT_READ|PROT_WRITE, MAP_PRIVATE, %s)",
+             FILE_SIZE, path);
+        goto out_close;
+    }
+    put_message((struct message *) (private + MESSAGE_OFFSET), next,
+                "this update went through MAP_PRIVATE");
+    // end slide
+    print_maps_line("writer: /proc/self/maps: ", private);
+    /* Ask the file itself, with read(): which update does it hold? */
+    if (pread(fd, &in_file, sizeof in_file,
+              MESSAGE_OFFSET + offsetof(struct message, sequence)) != sizeof in_file) {
+        warn("pread(%s)", path);
+    } else {
+        printf("writer: stored update %u through the MAP_PRIVATE mapping\n", next);
+        printf("writer: read() of the file still gives update %u; the MAP_SHARED "
+               "mapping shows update %u\n", in_file, atomic_load(&shared->sequence));
+        done = true;
+    }
+    if (munmap(private, FILE_SIZE) == -1) {
+        warn("munmap(MAP_PRIVATE mapping)");
+        done = false;
+    }
+out_close:
+    close(fd);                          /* read-only: nothing to lose */
+    return done;
+}
+
+int main(int argc, char *argv[])
+{
+    unsigned seconds = 10;
+    const char *dir = ".";
+    char path[PATH_MAX], text[64];
+    int opt, fd, status = EXIT_FAILURE;
+    struct deadline limit;
+    struct message *msg;
+    sigset_t signals;
+    struct stat st;
+    pid_t reader = 0;
+    char *map;
+
+    course_init(argv[0], "[-t SECONDS] [DIR]");
+    /* "+": stop at the first non-option; ":": report a missing value ourselves. */
+    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
+        if (opt == ':')
+            usage_error("option -%c needs a value", optopt);
+        if (opt != 't')
+            usage_error("unknown option -%c", optopt);
+        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
+    }
+    if (argc - optind > 1)
+        usage_error("too many arguments");
+    if (argc - optind > 0)
+        dir = parse_path("DIR", argv[optind]);
+    if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
+        usage_error("DIR is too long");
+
+    /* Handlers first, so that no stop signal stays ignored (a background job
+     * starts with SIGINT ignored); then block them all, with SIGRTMIN: they wait
+     * for sigtimedwait, and none can slip in between a check and a wait. */
+    catch_stop_signals();
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGRTMIN);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &signals, NULL) == -1)
+        fail("sigprocmask");
+
+    /* Where other users may write, they may delete or replace our file,
+     * unless the sticky bit (as on /tmp, /dev/shm) keeps each file to its
+     * owner. Group-writable is fine: your own group often holds only you. */
+    if (stat(dir, &st) == -1)
+        fail("stat(%s)", dir);
+    if (!S_ISDIR(st.st_mode))
+        fail_msg("%s is not a directory", dir);
+    if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+        fail_msg("refusing %s: every user may write there and it has no sticky "
+                 "bit, so anyone could replace %s; use a directory of your own",
+                 dir, FILE_NAME);
+    // slide: create
+    /* O_EXCL: a new file, or EEXIST if anything (even a symlink) is
+     * there. O_NOFOLLOW: no link followed. 0600: for this user only. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              0600);
+    if (fd == -1)
+        fail_hint(errno == EEXIST ? "a writer is running, or one left "
+                  "it behind: remove it if it is yours" : NULL,
+                  "open(%s, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|"
+                  "O_CLOEXEC, 0600)", path);
+    // end slide
+    /* A new file has 0 bytes, and a store into a page with no file behind it is
+     * a SIGBUS: give it its size first. ftruncate allocates nothing (a sparse
+     * file); a page gets its disk block at the first store, and on a full disk
+     * that store has no error to return: SIGBUS again. posix_fallocate(fd, 0,
+     * FILE_SIZE) would reserve the blocks now and report ENOSPC here instead (it
+     * returns the error number; it does not set errno). */
+    if (ftruncate(fd, FILE_SIZE) == -1) {
+        warn("ftruncate(%s, %d)", path, FILE_SIZE);
+        close(fd);
+        goto out_remove;
+    }
+    if (fstat(fd, &st) == -1) {
+        warn("fstat(%s)", path);
+        close(fd);
+        goto out_remove;
+    }
+    printf("writer: created %s, mode 0600, %lld bytes (ftruncate), %lld blocks "
+           "on disk: sparse\n", path, (long long) st.st_size, (long long) st.st_blocks);
+
+    // slide: map-shared
+    map = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+               fd, 0);
+    if (map == MAP_FAILED) {
+        warn("mmap(%d, PROT_READ|PROT_WRITE, MAP_SHARED, %s)",
+             FILE_SIZE, path);
+        close(fd);
+        goto out_remove;
+    }
+    /* The mapping holds its own reference to the file: close the fd. */
+    if (close(fd) == -1) {
+        warn("close(%s)", path);
+        goto out_unmap;
+    }
+    // end slide
+    print_maps_line("writer: /proc/self/maps: ", map);
+
+    /* The reader's mapping is read-only: it answers with a signal to this pid. */
+    *(int32_t *) map = (int32_t) getpid();
+    msg = (struct message *) (map + MESSAGE_OFFSET);
+    printf("writer: pid %d waiting up to %u s for a reader to see each update\n",
+           (int) getpid(), seconds);
+    for (uint32_t seq = 1; seq <= UPDATES; seq++) {
+        struct timespec stored, seen;
+
+        if (seq == UPDATES && !show_map_private(path, msg, seq))
+            goto out_unmap;
+        snprintf(text, sizeof text, "hello %u of %u, stored into the mapping", seq, UPDATES);
+        clock_gettime(CLOCK_MONOTONIC, &stored);
+        put_message(msg, seq, text);
+        deadline_start(&limit, seconds);        /* for wait_end_reason() */
+        if (!wait_for_reader(&signals, seq, seconds, &reader)) {
+            warn_msg("no reader saw update %u: %s", seq, wait_end_reason(&limit));
+            goto out_unmap;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &seen);
+        printf("writer: update %u stored; reader %d saw it %.2f ms later\n", seq,
+               (int) reader, (seen.tv_sec - stored.tv_sec) * 1e3 +
+               (seen.tv_nsec - stored.tv_nsec) / 1e6);
+    }
+    status = EXIT_SUCCESS;
+
+out_unmap:
+    if (munmap(map, FILE_SIZE) == -1) {
+        warn("munmap(%s)", path);
+        status = EXIT_FAILURE;
+    }
+out_remove:
+    /* The name goes now; a reader that still maps the file keeps its pages. */
+    if (unlink(path) == -1) {
+        warn("unlink(%s)", path);
+        status = EXIT_FAILURE;
+    } else {
+        printf("writer: removed %s\n", path);
+    }
+    return status;
+}
