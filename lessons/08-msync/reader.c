@@ -1,0 +1,158 @@
+#define _GNU_SOURCE
+/* reader.c - lesson 08: see a mapped file's new bytes with plain pread(), before msync.
+ *
+ * Start this after the writer (or before: it waits). It opens DIR/mapped-08.dat
+ * with open(), never mmap, checks that the file is the writer's, and reads it with
+ * pread() until the writer's message is there. The writer has called no msync by
+ * then: the bytes come from the page cache, the same page the writer has mapped.
+ * It answers by pwrite()-ing MESSAGE_SEEN into the message's state field, which the
+ * writer sees through its mapping at once.
+ *
+ * Usage: reader [-t SECONDS] [DIR]
+ *        DIR default "." (this directory); for a shared directory such as /dev/shm
+ *        give the private directory the writer printed; -t 10: how long to wait
+ *
+ *   terminal 1$ ./writer          terminal 2$ ./reader
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "course.h"
+
+#define FILE_NAME "mapped-08.dat"
+#define FILE_SIZE 4096
+
+/* Trust the file only if it is a regular file of ours, mode 0600, of the size
+ * the writer gives it (0 while the writer is still setting it up). */
+static void check_file(int fd, const char *path, struct stat *st)
+{
+    if (fstat(fd, st) == -1)
+        fail("fstat(\"%s\")", path);
+    if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 0777) != 0600)
+        fail_msg("%s is not a regular file of yours with mode 0600 (uid %u, mode %03o): "
+                 "refusing it", path, (unsigned) st->st_uid, (unsigned) (st->st_mode & 0777));
+    if (st->st_size != 0 && st->st_size != FILE_SIZE)
+        fail_msg("%s has %lld bytes, not %d: refusing it", path,
+                 (long long) st->st_size, FILE_SIZE);
+}
+
+/* Pause before looking again; give up (exit 1) when the time is up or Ctrl-C. */
+static void pause_or_give_up(struct deadline *d, const char *path)
+{
+    if (d->pause_ns == 100 * 1000)      /* say it once, on the first miss */
+        fprintf(stderr, "reader: waiting up to %u s for the writer's message in %s\n",
+                d->seconds, path);
+    if (!deadline_pause(d))
+        fail_msg("no message in %s: %s; start ./writer first", path, wait_end_reason(d));
+}
+
+int main(int argc, char *argv[])
+{
+    unsigned seconds = 10;
+    const char *dir = ".", *why;
+    char path[PATH_MAX], text[256];
+    const uint32_t seen = MESSAGE_SEEN;
+    uint32_t state;
+    ssize_t n;
+    struct message *copy;
+    struct deadline deadline;
+    struct stat st;
+    int fd, opt;
+
+    course_init(argv[0], "[-t SECONDS] [DIR]");
+    opterr = 0;                         /* bad options: our own one-line message */
+    while ((opt = getopt(argc, argv, ":t:")) != -1) {
+        if (opt == ':')
+            usage_error("-t needs SECONDS");
+        if (opt != 't')
+            usage_error("unknown option -%c", optopt);
+        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
+    }
+    if (argc - optind > 1)
+        usage_error("too many arguments");
+    if (argc - optind == 1)
+        dir = parse_path("DIR", argv[optind]);
+    if (strlen(dir) > PATH_MAX - 32)
+        usage_error("DIR is too long");
+    catch_stop_signals();
+
+    if (stat(dir, &st) == -1)
+        fail("stat(\"%s\")", dir);
+    if (!S_ISDIR(st.st_mode))
+        fail_msg("%s is not a directory: give the directory of %s", dir, FILE_NAME);
+    if ((st.st_mode & S_ISVTX) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+        fail_msg("%s is shared with other users: give the private directory "
+                 "that the writer printed (%s/mapped-08.XXXXXX)", dir, dir);
+    snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME);
+
+    // slide: open
+    /* O_RDWR: we answer through the file. O_NOFOLLOW: a symbolic link at
+     * this name is refused (ELOOP). No mmap anywhere in this program. */
+    deadline_start(&deadline, seconds);
+    while ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+        if (errno == ELOOP)
+            fail_hint("a symbolic link: refusing it",
+                      "open(\"%s\", O_NOFOLLOW)", path);
+        if (errno != ENOENT)
+            fail("open(\"%s\", O_RDWR|O_NOFOLLOW|O_CLOEXEC)", path);
+        pause_or_give_up(&deadline, path);
+    }
+    // end slide
+
+    // slide: read
+    /* The writer sizes the file, stores its text, and sets the state
+     * to READY last. Read the state field alone until it says READY. */
+    for (;;) {
+        check_file(fd, path, &st);
+        n = pread(fd, &state, sizeof state,
+                  offsetof(struct message, state));
+        if (n == -1)
+            fail("pread(\"%s\", state)", path);
+        if (n == sizeof state && state == MESSAGE_READY)
+            break;
+        pause_or_give_up(&deadline, path);
+    }
+    // end slide
+    printf("reader: opened %s with open(), no mmap: a regular file of mine, "
+           "mode 0600, %d bytes\n", path, FILE_SIZE);
+
+    /* Now the whole page, once, into private memory; check it there: the file
+     * is input we do not trust (message_copy checks magic and length). */
+    atomic_thread_fence(memory_order_acquire);  /* READY first, then the text */
+    copy = malloc(FILE_SIZE);
+    if (copy == NULL)
+        fail("malloc(%d)", FILE_SIZE);
+    n = pread(fd, copy, FILE_SIZE, 0);
+    if (n != FILE_SIZE)
+        fail("pread(\"%s\", %d bytes)", path, FILE_SIZE);
+    if (!message_copy(copy, FILE_SIZE, text, sizeof text, &why))
+        fail_msg("%s: %s: refusing it", path, why);
+    for (char *c = text; *c; c++)       /* no terminal escapes from a file */
+        if (!isprint((unsigned char) *c))
+            *c = '?';
+    printf("reader: pread() shows \"%s\" (sequence %u): the new bytes, before any msync\n",
+           text, (unsigned) atomic_load(&copy->sequence));
+    free(copy);
+
+    // slide: answer
+    /* Answer through the file: pwrite() lands in the page the writer
+     * has mapped. READY (2) and SEEN (3) differ in one byte only, so
+     * the writer never sees a half-written value. */
+    n = pwrite(fd, &seen, sizeof seen, offsetof(struct message, state));
+    if (n != sizeof seen)
+        fail("pwrite(\"%s\", SEEN)", path);
+    // end slide
+    printf("reader: answered with pwrite() of SEEN into the state field\n");
+    if (close(fd) == -1)
+        fail("close(\"%s\")", path);
+    return EXIT_SUCCESS;
+}
