@@ -48,14 +48,13 @@ static const char *fault_name(int sig)
 static int open_when_ready(const char *path, unsigned seconds, struct stat *st)
 {
     struct deadline d;
-    int fd;
 
     deadline_start(&d, seconds);
     for (;;) {
         /* O_NOFOLLOW: a symlink at the name is an error (ELOOP), not followed.
          * O_NONBLOCK: a FIFO at the name cannot block open() forever; for a
          * regular file it changes nothing. */
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd == -1 && errno != ENOENT)
             fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
                       "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);

@@ -36,7 +36,7 @@
 #define FILE_NAME "mapped-06.dat"
 #define FILE_SIZE 4096
 #define MESSAGE_OFFSET 8
-#define UPDATES 3
+#define UPDATES 3u
 
 // slide: store
 /* No write(): plain stores. Text first, then the sequence, READY
@@ -194,11 +194,13 @@ int main(int argc, char *argv[])
      * that store has no error to return: SIGBUS again. posix_fallocate(fd, 0,
      * FILE_SIZE) would reserve the blocks now and report ENOSPC here instead (it
      * returns the error number; it does not set errno). */
+    // slide: size
     if (ftruncate(fd, FILE_SIZE) == -1) {
         warn("ftruncate(%s, %d)", path, FILE_SIZE);
         close(fd);
         goto out_remove;
     }
+    // end slide
     if (fstat(fd, &st) == -1) {
         warn("fstat(%s)", path);
         close(fd);
