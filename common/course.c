@@ -126,6 +126,17 @@ void warn_msg(const char *fmt, ...)
     va_end(ap);
 }
 
+void warn_hint(const char *hint, const char *fmt, ...)
+{
+    int err = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(err, hint, fmt, ap);
+    va_end(ap);
+    errno = err;
+}
+
 noreturn void usage_error(const char *fmt, ...)
 {
     char what[1024];
@@ -184,6 +195,29 @@ const char *parse_path(const char *arg_name, const char *text)
                     shorten(text, shown, sizeof shown), PATH_MAX);
     }
     return text;
+}
+
+int parse_options(int argc, char *argv[], unsigned *seconds, bool *pause,
+                  int max_positional)
+{
+    int opt;
+
+    /* "+": stop at the first non-option; ":": report a missing value ourselves,
+     * in our one-line format (and opterr = 0 keeps getopt's own message out). */
+    opterr = 0;
+    while ((opt = getopt(argc, argv, "+:t:w")) != -1) {
+        if (opt == ':')
+            usage_error("option -%c needs a value", optopt);
+        else if (opt == 't' && seconds != NULL)
+            *seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
+        else if (opt == 'w' && pause != NULL)
+            *pause = true;
+        else
+            usage_error("unknown option -%c", opt == '?' ? optopt : opt);
+    }
+    if (argc - optind > max_positional)
+        usage_error("too many arguments");
+    return optind;
 }
 
 volatile sig_atomic_t stop_signal;
@@ -253,6 +287,72 @@ const char *wait_end_reason(const struct deadline *d)
         snprintf(reason, sizeof reason, "interrupted by signal %d", (int) stop_signal);
     }
     return reason;
+}
+
+bool keep_waiting(struct deadline *d, const char *what)
+{
+    if (d->pause_ns == 100 * 1000)      /* no pause yet: this is the first miss */
+        fprintf(stderr, "%s: waiting up to %u s for %s\n", program_name, d->seconds, what);
+    return deadline_pause(d);
+}
+
+const char *signal_name(int sig)
+{
+    static char other[32];
+
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGKILL: return "SIGKILL";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGABRT: return "SIGABRT";
+    case 0: return "no signal";
+    default:
+        snprintf(other, sizeof other, "signal %d", sig);
+        return other;
+    }
+}
+
+const char *segment_not_ours(const struct shmid_ds *ds, size_t min_size)
+{
+    static char why[128];
+
+    if (ds->shm_perm.uid != geteuid())
+        snprintf(why, sizeof why, "it belongs to uid %u, not to you (uid %u)",
+                 (unsigned) ds->shm_perm.uid, (unsigned) geteuid());
+    else if ((ds->shm_perm.mode & 0777) != 0600)
+        snprintf(why, sizeof why, "its mode is %03o, not 600",
+                 (unsigned) (ds->shm_perm.mode & 0777));
+    else if ((size_t) ds->shm_segsz < min_size)
+        snprintf(why, sizeof why, "it has %zu bytes, fewer than the %zu needed",
+                 (size_t) ds->shm_segsz, min_size);
+    else
+        return NULL;
+    return why;
+}
+
+const char *file_not_ours(const struct stat *st, off_t size)
+{
+    static char why[128];
+
+    if (!S_ISREG(st->st_mode))
+        snprintf(why, sizeof why, "it is not a regular file");
+    else if (st->st_uid != geteuid())
+        snprintf(why, sizeof why, "it belongs to uid %u, not to you (uid %u)",
+                 (unsigned) st->st_uid, (unsigned) geteuid());
+    else if ((st->st_mode & 0777) != 0600)
+        snprintf(why, sizeof why, "its mode is %03o, not 600",
+                 (unsigned) (st->st_mode & 0777));
+    else if (st->st_size != size)
+        snprintf(why, sizeof why, "it has %lld bytes, not %lld",
+                 (long long) st->st_size, (long long) size);
+    else
+        return NULL;
+    return why;
 }
 
 bool message_copy(const struct message *shared, size_t shared_size,

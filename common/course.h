@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* ---- messages and exit codes ------------------------------------------------ */
@@ -38,6 +40,8 @@ noreturn void fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* As fail() and fail_msg(), but return, for errors met while cleaning up. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As warn(), with a next step after the message: "...; HINT". */
+void warn_hint(const char *hint, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "prog: WHAT (usage: ...)"; exits 2. */
 noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -49,6 +53,14 @@ unsigned long parse_number(const char *arg_name, const char *text,
                            unsigned long min, unsigned long max);
 /* A non-empty path shorter than PATH_MAX, or a usage error naming ARG_NAME. */
 const char *parse_path(const char *arg_name, const char *text);
+/* The options of the lesson programs, then a check of the count of the rest.
+ * -t SECONDS (1..3600) sets *SECONDS, if SECONDS is not NULL; -w sets *PAUSE, if
+ * PAUSE is not NULL; any other option, a missing value, or more than
+ * MAX_POSITIONAL further arguments is a usage error. Options come first (getopt's
+ * "+"), so "-1" after them is a positional argument, and refused there as such.
+ * Returns the index in ARGV of the first positional argument. */
+int parse_options(int argc, char *argv[], unsigned *seconds, bool *pause,
+                  int max_positional);
 
 /* ---- stopping and waiting ------------------------------------------------------ */
 
@@ -69,6 +81,13 @@ void deadline_start(struct deadline *d, unsigned seconds);
 bool deadline_pause(struct deadline *d);
 /* Why the wait ended: "interrupted by SIGINT" or "timed out after 10 s". */
 const char *wait_end_reason(const struct deadline *d);
+/* deadline_pause(), and on the first call a notice on stderr:
+ * "reader: waiting up to 10 s for WHAT". For a wait that happens only sometimes
+ * (a reader started before its writer), so the notice is not part of the
+ * transcript. Returns false when it is time to give up. */
+bool keep_waiting(struct deadline *d, const char *what);
+/* "SIGSEGV", "SIGBUS", "SIGINT"...: the name a shell would print. */
+const char *signal_name(int sig);
 
 /* ---- a message in shared memory ------------------------------------------------ */
 
@@ -94,6 +113,16 @@ struct message {
  * *WHY to the reason ("bad magic", "length 9000 is larger than the segment"). */
 bool message_copy(const struct message *shared, size_t shared_size,
                   char *out, size_t out_size, const char **why);
+
+/* ---- can we trust it? ------------------------------------------------------------- */
+
+/* Keys, owners and modes of segments are public, and anyone may create a segment
+ * at our key first, or a file at our path. These say why an object found there is
+ * not the one our writer made, or return NULL when it is: owned by geteuid(), mode
+ * exactly 0600, and big enough (a segment) or exactly the expected size (a regular
+ * file). Fill DS with shmctl(IPC_STAT) and ST with fstat() first. */
+const char *segment_not_ours(const struct shmid_ds *ds, size_t min_size);
+const char *file_not_ours(const struct stat *st, off_t size);
 
 /* ---- windows onto /proc ----------------------------------------------------------- */
 

@@ -47,7 +47,7 @@ static void put_message(struct message *msg, const char *text)
 }
 
 /* Pause before looking again; false (and say why) when the wait is over. */
-static bool keep_waiting(struct deadline *d, const char *what)
+static bool still_waiting(struct deadline *d, const char *what)
 {
     if (deadline_pause(d))
         return true;
@@ -120,7 +120,7 @@ int main(int argc, char *argv[])
         if (deadline.pause_ns == 100 * 1000)    /* say it once, on the first miss */
             fprintf(stderr, "reader: waiting up to %u s for the writer to create "
                     "the segment (key 0x%08x)\n", seconds, (unsigned) key);
-        if (!keep_waiting(&deadline, "the writer to create the segment"))
+        if (!still_waiting(&deadline, "the writer to create the segment"))
             return EXIT_FAILURE;
     }
     /* Keys, owners and modes are public: trust the segment only if it is ours. */
@@ -139,7 +139,7 @@ int main(int argc, char *argv[])
 
     deadline_start(&deadline, seconds);
     while (atomic_load(&ctl->phase) != PHASE_REMOVAL_MARKED)
-        if (!keep_waiting(&deadline, "the writer to remove the segment"))
+        if (!still_waiting(&deadline, "the writer to remove the segment"))
             goto out_detach;
 
     // slide: dest
@@ -188,7 +188,7 @@ int main(int argc, char *argv[])
         }
         if (ds.shm_nattch == 1)
             break;
-        if (!keep_waiting(&deadline, "the writer to detach"))
+        if (!still_waiting(&deadline, "the writer to detach"))
             goto out_detach;
     }
     printf("reader: shm_nattch 1: I am the last one attached\n");
