@@ -20,6 +20,10 @@
 #   line_of FILE REGEX        print the first line of FILE matching REGEX
 #   field_of FILE REGEX N     print word N of that line
 #   really_root               true only for the real root (not root in a namespace)
+#   ftok_key PATH PROJ_ID     the key glibc's ftok gives, as 0x%08x, from stat
+#   segment_row KEY           the /proc/sysvipc/shm row of the segment at KEY
+#   segment_row_by_id SHMID   the row of SHMID
+#   no_segment KEY            true when no segment has that key
 # --vg runs the program under valgrind memcheck when the runner asks for it; use it
 # at least once for every program of the lesson: the runner checks that.
 
@@ -126,6 +130,19 @@ skip() { echo "ok - $1 # SKIP $2"; }
 really_root() {
     [[ $(id -u) -eq 0 ]] && awk '$1 == 0 && $2 == 0 && $3 == 4294967295 { f = 1 } END { exit !f }' /proc/self/uid_map
 }
+
+# ftok's formula (glibc): (proj_id & 0xff) << 24 | (st_dev & 0xff) << 16 | (st_ino & 0xffff)
+ftok_key() {
+    local dev ino
+    read -r dev ino < <(stat -c '%d %i' "$1")
+    printf '0x%08x\n' $(( ($2 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) ))
+}
+
+# /proc/sysvipc/shm has the key in decimal, as a signed int: 0xc1... is negative.
+_key_decimal() { local k=$(( $1 )); (( k > 0x7fffffff )) && (( k -= 0x100000000 )); echo "$k"; }
+segment_row() { awk -v k="$(_key_decimal "$1")" 'NR > 1 && $1 == k' /proc/sysvipc/shm; }
+segment_row_by_id() { awk -v id="$1" 'NR > 1 && $2 == id' /proc/sysvipc/shm; }
+no_segment() { [[ -z "$(segment_row "$1")" ]]; }
 
 # Small predicates for ok: status is N; a file holds a line (ERE, whole line).
 status_is() { [[ "$status" == "$1" ]]; }

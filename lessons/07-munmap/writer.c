@@ -204,10 +204,12 @@ int main(int argc, char *argv[])
         fail("mprotect(%p, %ld, PROT_NONE)", (void *) (map + 2 * page), page);
     load_in_child(map + 2 * page, "mapped but PROT_NONE");
 
+    // slide: rest
     /* The rest in one call: the hole is no error, and the length is
      * rounded up to whole pages: 2 pages + 1 byte unmaps 3 pages. */
     if (munmap(map, 2 * (size_t) page + 1) == -1)
         fail("munmap(%p, %zu)", (void *) map, 2 * (size_t) page + 1);
+    // end slide
     printf("writer: munmap(%p, %ld) over the hole: no error, rounded up to 3 pages\n",
            (void *) map, 2 * page + 1);
     print_maps_line("writer: maps: ", map);
