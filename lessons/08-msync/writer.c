@@ -158,9 +158,11 @@ int main(int argc, char *argv[])
     if (!S_ISDIR(st.st_mode))
         fail_msg("%s is not a directory: give the directory for %s", dir, FILE_NAME);
     /* Which kind of file system holds DIR: a disk one, or tmpfs (memory only)? */
+    // slide: statfs
     if (statfs(dir, &fs) == -1)
         fail("statfs(\"%s\")", dir);
     on_tmpfs = fs.f_type == TMPFS_MAGIC;
+    // end slide
     /* A fixed name in a directory that all users share (sticky and writable,
      * as /tmp and /dev/shm are) could be taken first by anyone: make a
      * private directory (mode 0700) in it and work there. */
