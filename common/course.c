@@ -31,6 +31,10 @@ void course_init(const char *argv0, const char *usage)
     /* "./writer | head -n 1" must not kill us with SIGPIPE before we clean up: a
      * write to a closed pipe then fails with EPIPE instead, and we go on. */
     signal(SIGPIPE, SIG_IGN);
+    /* Likewise a file size limit (ulimit -f): ftruncate or write past it then
+     * fails with EFBIG, which we report and clean up after, instead of dying of
+     * SIGXFSZ with a half-made file left behind. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 const char *errno_name(int err)

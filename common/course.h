@@ -23,8 +23,10 @@
 
 enum { EXIT_CALL_FAILED = 1, EXIT_USAGE = 2 };
 
-/* Remember the program's name and its usage line, for every message after this,
- * and make stdout line-buffered even into a pipe or a file. */
+/* Remember the program's name and its usage line, for every message after this;
+ * make stdout line-buffered even into a pipe or a file; and ignore SIGPIPE and
+ * SIGXFSZ, so a closed pipe or a file size limit is an error we report and clean
+ * up after, not a death that leaves things behind. */
 void course_init(const char *argv0, const char *usage);
 
 /* The symbolic name of an errno value: "ENOENT". */
