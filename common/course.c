@@ -359,6 +359,38 @@ const char *file_not_ours(const struct stat *st, off_t size)
     return why;
 }
 
+const char *key_in_use_hint(key_t key)
+{
+    static char hint[256];
+    FILE *table = fopen("/proc/sysvipc/shm", "r");
+    char line[512];
+    long row_key, id = -1, uid = -1, nattch = -1;
+
+    while (table != NULL && fgets(line, sizeof line, table)) {
+        long rid, size, cpid, lpid, n, u;
+        unsigned perms;
+
+        if (sscanf(line, "%ld %ld %o %ld %ld %ld %ld %ld", &row_key, &rid, &perms,
+                   &size, &cpid, &lpid, &n, &u) == 8 && row_key == (long) key) {
+            id = rid;
+            nattch = n;
+            uid = u;
+            break;
+        }
+    }
+    if (table != NULL)
+        fclose(table);
+    if (id == -1)
+        snprintf(hint, sizeof hint, "another segment has key 0x%08x: see ipcs -m; "
+                 "'make clean-ipc' removes this course's leftovers", (unsigned) key);
+    else
+        snprintf(hint, sizeof hint, "shmid %ld (uid %ld, nattch %ld) already has key "
+                 "0x%08x: left by an earlier run? 'make clean-ipc' removes this "
+                 "course's leftovers, or: ipcrm -m %ld", id, uid, nattch,
+                 (unsigned) key, id);
+    return hint;
+}
+
 bool message_copy(const struct message *shared, size_t shared_size,
                   char *out, size_t out_size, const char **why)
 {

@@ -126,6 +126,12 @@ bool message_copy(const struct message *shared, size_t shared_size,
 const char *segment_not_ours(const struct shmid_ds *ds, size_t min_size);
 const char *file_not_ours(const struct stat *st, off_t size);
 
+/* The next step after shmget(IPC_CREAT|IPC_EXCL) fails with EEXIST: which segment
+ * has the key (from /proc/sysvipc/shm) and how to remove it:
+ * "shmid 42 (uid 1000, nattch 0) already has key 0x4101d2a5: left by an earlier
+ * run? 'make clean-ipc' removes this course's leftovers, or: ipcrm -m 42". */
+const char *key_in_use_hint(key_t key);
+
 /* ---- windows onto /proc ----------------------------------------------------------- */
 
 /* Print PREFIX and the /proc/self/maps line of the mapping that holds ADDR. */
