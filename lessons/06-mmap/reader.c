@@ -1,19 +1,18 @@
 #define _GNU_SOURCE
 /* reader.c - lesson 06: see another process's stores into a file, with no read().
  *
- * Start this after the writer (or before: it waits for the file). It opens
- * DIR/mapped-06.dat read-only, checks that it is a regular file of this user
- * and of the agreed size, maps it PROT_READ and MAP_SHARED, and closes the
- * descriptor. Each update the writer stores then shows up in this process's
- * memory: both mappings are the same pages of the page cache. The mapping is
- * read-only, so the reader answers "seen update N" with a SIGRTMIN carrying N to
- * the writer's pid, which the writer put in the file. Last, it shows the two
- * faults a mapping can give: SIGBUS for a page past the end of the file,
- * SIGSEGV for a store into a read-only page.
+ * Start this after the writer (or before: it waits for the file). It checks
+ * DIR/mapped-06.dat with fstat, maps it read-only and MAP_SHARED, and closes
+ * the descriptor. Each update the writer stores then shows up in this
+ * process's memory: one page of the page cache, two mappings. It answers each
+ * with a signal, then shows the two faults of a mapping: SIGBUS past the end
+ * of the file, SIGSEGV for a store into a read-only page.
  *
  * Usage: reader [-t SECONDS] [DIR]
  *        DIR: where the writer creates mapped-06.dat (default ".")
  *        -t 10: how long to wait for the file, and for each update
+ *
+ *   terminal 1$ ./writer          terminal 2$ ./reader
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +27,7 @@
 
 #include "course.h"
 
-/* The file, as writer and reader agree: the writer's pid (int32_t) at offset 0,
- * then a struct message (course.h). */
+/* The file: the writer's pid (int32_t) at offset 0, then a struct message. */
 #define FILE_NAME "mapped-06.dat"
 #define FILE_SIZE 4096
 #define MESSAGE_OFFSET 8
@@ -38,23 +36,17 @@
 static void load_from(void *addr) { (void) *(volatile char *) addr; }
 static void store_into(void *addr) { *(volatile char *) addr = 1; }
 
-static const char *fault_name(int sig)
-{
-    return sig == SIGBUS ? "SIGBUS" : sig == SIGSEGV ? "SIGSEGV" :
-           sig == 0 ? "no signal" : "another signal";
-}
-
 /* Open PATH once the writer has created it and given it its size. */
 static int open_when_ready(const char *path, unsigned seconds, struct stat *st)
 {
     struct deadline d;
+    int fd;
 
     deadline_start(&d, seconds);
     for (;;) {
-        /* O_NOFOLLOW: a symlink at the name is an error (ELOOP), not followed.
-         * O_NONBLOCK: a FIFO at the name cannot block open() forever; for a
-         * regular file it changes nothing. */
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        /* O_NOFOLLOW: a symlink at the name is ELOOP, not followed.
+         * O_NONBLOCK: a FIFO at the name cannot block open() forever. */
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd == -1 && errno != ENOENT)
             fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
                       "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
@@ -62,14 +54,11 @@ static int open_when_ready(const char *path, unsigned seconds, struct stat *st)
             if (fstat(fd, st) == -1)
                 fail("fstat(%s)", path);
             /* Ours but still empty: the writer is about to ftruncate it. */
-            if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || st->st_size != 0)
+            if (file_not_ours(st, 0) != NULL)
                 return fd;
             close(fd);
         }
-        if (d.pause_ns == 100 * 1000)   /* say it once, on the first miss */
-            fprintf(stderr, "reader: waiting up to %u s for the writer to create %s\n",
-                    seconds, path);
-        if (!deadline_pause(&d))
+        if (!keep_waiting(&d, "the writer to create " FILE_NAME))
             fail_msg("no %s from a writer: %s; start ./writer first", path,
                      wait_end_reason(&d));
     }
@@ -85,22 +74,13 @@ int main(int argc, char *argv[])
     const struct message *msg;
     struct deadline d;
     struct stat st;
-    int32_t writer = 0;
-    int opt, fd;
+    int32_t writer;
+    int arg, fd;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
-    /* "+": stop at the first non-option; ":": report a missing value ourselves. */
-    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
-        if (opt == ':')
-            usage_error("option -%c needs a value", optopt);
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 1)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        dir = parse_path("DIR", argv[optind]);
+    arg = parse_options(argc, argv, &seconds, NULL, 1);
+    if (arg < argc)
+        dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR is too long");
     catch_stop_signals();
@@ -113,15 +93,10 @@ int main(int argc, char *argv[])
     fd = open_when_ready(path, seconds, &st);
     // slide: check
     /* Anyone may put something at a known name: trust only a regular
-     * file that is ours, of the size the writer gives it. */
-    if (!S_ISREG(st.st_mode))
-        fail_msg("refusing %s: not a regular file", path);
-    if (st.st_uid != geteuid())
-        fail_msg("refusing %s: owned by uid %u, not by you (uid %u)",
-                 path, (unsigned) st.st_uid, (unsigned) geteuid());
-    if (st.st_size != FILE_SIZE)
-        fail_msg("refusing %s: %lld bytes, not %d", path,
-                 (long long) st.st_size, FILE_SIZE);
+     * file of ours, mode 0600, of the size the writer gives it. */
+    why = file_not_ours(&st, FILE_SIZE);
+    if (why != NULL)
+        fail_msg("%s: %s: refusing it", path, why);
     // end slide
 
     // slide: map-read-only
@@ -153,17 +128,14 @@ int main(int argc, char *argv[])
         /* Untrusted bytes: check magic and length, add a NUL. */
         if (!message_copy(msg, FILE_SIZE - MESSAGE_OFFSET, text,
                           sizeof text, &why))
-            fail_msg("refusing %s: %s", path, why);
+            fail_msg("%s: %s: refusing it", path, why);
         // end slide
         printf("reader: update %u: \"%s\"\n", seq, text);
-        if (seq == 1) {
-            /* A pid from shared memory is input too. sigqueue refuses 0
-             * and -1, but kill(0, sig) signals our whole process group and
-             * kill(-1, sig) every process we may signal: check it first. */
-            writer = *(const int32_t *) map;
-            if (writer <= 1 || writer == getpid())
-                fail_msg("refusing %s: %d is not a writer's pid", path, (int) writer);
-        }
+        /* A pid is input too: kill(0, sig) would signal our process
+         * group, kill(-1, sig) every process we may signal. */
+        writer = *(const int32_t *) map;
+        if (writer <= 1 || writer == getpid())
+            fail_msg("%s: %d is not a writer's pid: refusing it", path, (int) writer);
         // slide: answer
         /* We cannot store "seen" into a read-only mapping: signal it,
          * with the update's number. A real-time signal, as each one
@@ -177,11 +149,11 @@ int main(int argc, char *argv[])
     /* SIGBUS: the address is mapped, but no page of the file is behind it.
      * SIGSEGV: no mapping at the address, or one without that permission. */
     printf("reader: a 2-page mapping of the 1-page file: a load from page 1 gets %s\n",
-           fault_name(signal_from_child(load_from, (void *) probe)));
-    printf("reader: a load from page 2 (past the end of the file) killed the child with %s\n",
-           fault_name(signal_from_child(load_from, (void *) (probe + page))));
+           signal_name(signal_from_child(load_from, (void *) probe)));
+    printf("reader: a load from page 2 (past the end of the file) killed the child "
+           "with %s\n", signal_name(signal_from_child(load_from, (void *) (probe + page))));
     printf("reader: a store through the read-only mapping killed the child with %s\n",
-           fault_name(signal_from_child(store_into, (void *) map)));
+           signal_name(signal_from_child(store_into, (void *) map)));
     if (munmap((void *) probe, 2 * page) == -1 || munmap((void *) map, FILE_SIZE) == -1)
         fail("munmap");
     return EXIT_SUCCESS;

@@ -97,7 +97,7 @@ if strace -o /dev/null true 2>/dev/null; then
         pid[$name]=$!
     }
     traced early reader "$d"
-    wait_for_line "$TEST_TMP/early.err" "^reader: waiting up to 10 s for the writer to create $d/$FILE$"
+    wait_for_line "$TEST_TMP/early.err" "^reader: waiting up to 10 s for the writer to create $FILE$"
     traced late writer "$d"
     finish early
     ok "a reader started first waits for the file, then sees every update" \
@@ -214,27 +214,31 @@ rm -f "$d/$FILE"
 truncate -s 100 "$d/$FILE"
 chmod 600 "$d/$FILE"
 run reader -t 1 "$d"
-ok "a file of the wrong size is refused" call_fails "refusing $d/$FILE: 100 bytes, not 4096"
+ok "a file of the wrong size is refused" call_fails "$d/$FILE: it has 100 bytes, not 4096: refusing it"
 rm -f "$d/$FILE"
 
 mkdir "$d/$FILE"
 run reader -t 1 "$d"
-ok "a directory at the file's name is refused" call_fails "refusing $d/$FILE: not a regular file"
+ok "a directory at the file's name is refused" call_fails "$d/$FILE: it is not a regular file: refusing it"
 rmdir "$d/$FILE"
 
 mkfifo -m 600 "$d/$FILE"
 start fifo reader -t 1 "$d"
 finish fifo
 ok "a FIFO at the file's name is refused at once (O_NONBLOCK: open does not hang)" \
-    call_fails "refusing $d/$FILE: not a regular file"
+    call_fails "$d/$FILE: it is not a regular file: refusing it"
 rm -f "$d/$FILE"
 
 truncate -s 4096 "$d/$FILE"
+chmod 644 "$d/$FILE"
+run reader -t 1 "$d"
+ok "a file of ours with another mode than 0600 is refused" \
+    call_fails "$d/$FILE: its mode is 644, not 600: refusing it"
 chmod 600 "$d/$FILE"
 if chown nobody "$d/$FILE" 2>/dev/null; then
     run reader -t 1 "$d"
     ok "a file owned by another user is refused" \
-        call_fails "refusing $d/$FILE: owned by uid $(id -u nobody), not by you \(uid $(id -u)\)"
+        call_fails "$d/$FILE: it belongs to uid $(id -u nobody), not to you \(uid $(id -u)\): refusing it"
 else
     skip "a file owned by another user is refused" "making one needs root (chown to nobody)"
 fi
@@ -243,13 +247,13 @@ rm -f "$d/$FILE"
 forge "$d/$FILE" 1 5000 hello
 run reader -t 1 "$d"
 ok "a message whose length is larger than the file is refused" \
-    call_fails "refusing $d/$FILE: the length in the header is larger than the shared area"
+    call_fails "$d/$FILE: the length in the header is larger than the shared area: refusing it"
 # A separate session: were the check missing, a signal could reach only the reader.
 forge "$d/$FILE" 0 5 hello
 setsid -w "$LESSON_DIR/reader" -t 1 "$d" >"$TEST_TMP/pid0.out" 2>"$TEST_TMP/pid0.err" </dev/null
 status=$? out=$TEST_TMP/pid0.out err=$TEST_TMP/pid0.err
 ok "a pid of 0 in the file is refused before any signal is sent" \
-    call_fails "refusing $d/$FILE: 0 is not a writer's pid"
+    call_fails "$d/$FILE: 0 is not a writer's pid: refusing it"
 forge "$d/$FILE" 2147483647 5 hello
 run reader -t 1 "$d"
 ok "a pid with no process behind it: ESRCH" \
@@ -262,7 +266,7 @@ d=$(new_dir open-to-all)
 chmod 0777 "$d"
 run writer -t 1 "$d"
 ok "a world-writable directory without the sticky bit is refused, saying why" \
-    call_fails "refusing $d: every user may write there and it has no sticky bit, so anyone could replace $FILE; use a directory of your own"
+    call_fails "$d: every user may write there, and it has no sticky bit: refusing it; use a directory of your own"
 ok "... and nothing is created there" no_file "$d"
 
 d=$(new_dir links)

@@ -2,13 +2,11 @@
 /* writer.c - lesson 06: share a file's pages with mmap(MAP_SHARED).
  *
  * Start this first (or second: the reader waits for the file). It creates
- * DIR/mapped-06.dat (mode 0600), sizes it with ftruncate, maps it MAP_SHARED,
- * closes the descriptor, and stores three updates into the mapping: no write().
- * The reader maps the same file and sees each update in its own memory; it
- * answers "seen update N" with a signal before the writer stores N+1. Before
- * the last update the writer maps the file again, MAP_PRIVATE, and shows that
- * the same stores then reach neither the file nor the reader. It removes the
- * file at the end, and also after Ctrl-C or a timeout.
+ * DIR/mapped-06.dat, sizes it with ftruncate, maps it MAP_SHARED and stores
+ * three updates into it: no write(). The reader answers each with a signal.
+ * Before the last one, the same stores go through a MAP_PRIVATE mapping: they
+ * reach neither the file nor the reader. The file is removed at the end, and
+ * also after Ctrl-C or a timeout.
  *
  * Usage: writer [-t SECONDS] [DIR]
  *        DIR: where to create mapped-06.dat (default ".", this directory)
@@ -31,8 +29,8 @@
 
 #include "course.h"
 
-/* The file, as writer and reader agree: the writer's pid (int32_t) at offset 0,
- * so that the reader knows whom to tell, then a struct message (course.h). */
+/* The file: the writer's pid (int32_t) at offset 0, so that the reader knows
+ * whom to answer, then a struct message (course.h). */
 #define FILE_NAME "mapped-06.dat"
 #define FILE_SIZE 4096
 #define MESSAGE_OFFSET 8
@@ -53,16 +51,14 @@ static void put_message(struct message *m, uint32_t sequence,
 }
 // end slide
 
-/* Wait for the reader's answer, SIGRTMIN carrying SEQUENCE, or a stop signal,
- * or the time limit. All of them are blocked, so none can arrive between a
- * check and the wait: sigtimedwait takes them from the pending queue. A
- * real-time signal queues every instance with its value (a second SIGUSR1 sent
- * before the first is taken would be lost). A stray "kill -RTMIN" (si_code
- * SI_USER) or an old number is not the answer: wait on. */
+/* Take the reader's answer (SIGRTMIN carrying SEQUENCE) or a stop signal from
+ * the queue, or time out. All of them are blocked, so none slips in between a
+ * check and the wait. A real-time signal queues each instance with its value; a
+ * stray "kill -RTMIN" (SI_USER) or an old number is not the answer. */
 static bool wait_for_reader(const sigset_t *signals, uint32_t sequence,
                             unsigned seconds, pid_t *reader)
 {
-    struct timespec limit = { .tv_sec = seconds, .tv_nsec = 0 };
+    struct timespec limit = { .tv_sec = seconds };
     siginfo_t info;
     int sig;
 
@@ -82,12 +78,11 @@ static bool wait_for_reader(const sigset_t *signals, uint32_t sequence,
 static bool show_map_private(const char *path, const struct message *shared,
                              uint32_t next)
 {
-    uint32_t in_file = 0;
+    uint32_t in_file;
     bool done = false;
     char *private;
-    int fd;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd == -1) {
         warn("open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", path);
         return false;
@@ -100,27 +95,28 @@ static bool show_map_private(const char *path, const struct message *shared,
     if (private == MAP_FAILED) {
         warn("mmap(%d, PROT_READ|PROT_WRITE, MAP_PRIVATE, %s)",
              FILE_SIZE, path);
-        goto out_close;
+        close(fd);
+        return false;
     }
     put_message((struct message *) (private + MESSAGE_OFFSET), next,
                 "this update went through MAP_PRIVATE");
     // end slide
     print_maps_line("writer: /proc/self/maps: ", private);
+    printf("writer: stored update %u through the MAP_PRIVATE mapping\n", next);
     /* Ask the file itself, with read(): which update does it hold? */
-    if (pread(fd, &in_file, sizeof in_file,
-              MESSAGE_OFFSET + offsetof(struct message, sequence)) != sizeof in_file) {
+    if (pread(fd, &in_file, sizeof in_file, MESSAGE_OFFSET +
+              offsetof(struct message, sequence)) != sizeof in_file) {
         warn("pread(%s)", path);
     } else {
-        printf("writer: stored update %u through the MAP_PRIVATE mapping\n", next);
-        printf("writer: read() of the file still gives update %u; the MAP_SHARED "
-               "mapping shows update %u\n", in_file, atomic_load(&shared->sequence));
+        printf("writer: read() of the file still gives update %u; the "
+               "MAP_SHARED mapping shows update %u\n", in_file,
+               atomic_load(&shared->sequence));
         done = true;
     }
     if (munmap(private, FILE_SIZE) == -1) {
         warn("munmap(MAP_PRIVATE mapping)");
         done = false;
     }
-out_close:
     close(fd);                          /* read-only: nothing to lose */
     return done;
 }
@@ -130,7 +126,8 @@ int main(int argc, char *argv[])
     unsigned seconds = 10;
     const char *dir = ".";
     char path[PATH_MAX], text[64];
-    int opt, fd, status = EXIT_FAILURE;
+    int arg, fd, status = EXIT_FAILURE;
+    struct timespec stored, seen;
     struct deadline limit;
     struct message *msg;
     sigset_t signals;
@@ -139,24 +136,14 @@ int main(int argc, char *argv[])
     char *map;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
-    /* "+": stop at the first non-option; ":": report a missing value ourselves. */
-    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
-        if (opt == ':')
-            usage_error("option -%c needs a value", optopt);
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 1)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        dir = parse_path("DIR", argv[optind]);
+    arg = parse_options(argc, argv, &seconds, NULL, 1);
+    if (arg < argc)
+        dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR is too long");
 
-    /* Handlers first, so that no stop signal stays ignored (a background job
-     * starts with SIGINT ignored); then block them all, with SIGRTMIN: they wait
-     * for sigtimedwait, and none can slip in between a check and a wait. */
+    /* Handlers first (a background job starts with SIGINT ignored), then
+     * block them all with SIGRTMIN: they wait in the queue for sigtimedwait. */
     catch_stop_signals();
     sigemptyset(&signals);
     sigaddset(&signals, SIGRTMIN);
@@ -166,17 +153,15 @@ int main(int argc, char *argv[])
     if (sigprocmask(SIG_BLOCK, &signals, NULL) == -1)
         fail("sigprocmask");
 
-    /* Where other users may write, they may delete or replace our file,
-     * unless the sticky bit (as on /tmp, /dev/shm) keeps each file to its
-     * owner. Group-writable is fine: your own group often holds only you. */
+    /* Where every user may write, anyone could delete or replace our file,
+     * unless the sticky bit (as on /tmp) keeps each file to its owner. */
     if (stat(dir, &st) == -1)
         fail("stat(%s)", dir);
     if (!S_ISDIR(st.st_mode))
         fail_msg("%s is not a directory", dir);
     if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-        fail_msg("refusing %s: every user may write there and it has no sticky "
-                 "bit, so anyone could replace %s; use a directory of your own",
-                 dir, FILE_NAME);
+        fail_msg("%s: every user may write there, and it has no sticky bit: "
+                 "refusing it; use a directory of your own", dir);
     // slide: create
     /* O_EXCL: a new file, or EEXIST if anything (even a symlink) is
      * there. O_NOFOLLOW: no link followed. 0600: for this user only. */
@@ -188,12 +173,8 @@ int main(int argc, char *argv[])
                   "open(%s, O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|"
                   "O_CLOEXEC, 0600)", path);
     // end slide
-    /* A new file has 0 bytes, and a store into a page with no file behind it is
-     * a SIGBUS: give it its size first. ftruncate allocates nothing (a sparse
-     * file); a page gets its disk block at the first store, and on a full disk
-     * that store has no error to return: SIGBUS again. posix_fallocate(fd, 0,
-     * FILE_SIZE) would reserve the blocks now and report ENOSPC here instead (it
-     * returns the error number; it does not set errno). */
+    /* 0 bytes: a store would be a SIGBUS. ftruncate allocates no blocks
+     * (sparse); posix_fallocate would, and report ENOSPC here. */
     // slide: size
     if (ftruncate(fd, FILE_SIZE) == -1) {
         warn("ftruncate(%s, %d)", path, FILE_SIZE);
@@ -226,17 +207,15 @@ int main(int argc, char *argv[])
     // end slide
     print_maps_line("writer: /proc/self/maps: ", map);
 
-    /* The reader's mapping is read-only: it answers with a signal to this pid. */
-    *(int32_t *) map = (int32_t) getpid();
+    *(int32_t *) map = (int32_t) getpid();      /* whom to signal */
     msg = (struct message *) (map + MESSAGE_OFFSET);
     printf("writer: pid %d waiting up to %u s for a reader to see each update\n",
            (int) getpid(), seconds);
     for (uint32_t seq = 1; seq <= UPDATES; seq++) {
-        struct timespec stored, seen;
-
         if (seq == UPDATES && !show_map_private(path, msg, seq))
             goto out_unmap;
-        snprintf(text, sizeof text, "hello %u of %u, stored into the mapping", seq, UPDATES);
+        snprintf(text, sizeof text, "hello %u of %u, stored into the mapping",
+                 seq, UPDATES);
         clock_gettime(CLOCK_MONOTONIC, &stored);
         put_message(msg, seq, text);
         deadline_start(&limit, seconds);        /* for wait_end_reason() */

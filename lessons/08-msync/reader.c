@@ -31,30 +31,6 @@
 #define FILE_NAME "mapped-08.dat"
 #define FILE_SIZE 4096
 
-/* Trust the file only if it is a regular file of ours, mode 0600, of the size
- * the writer gives it (0 while the writer is still setting it up). */
-static void check_file(int fd, const char *path, struct stat *st)
-{
-    if (fstat(fd, st) == -1)
-        fail("fstat(\"%s\")", path);
-    if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 0777) != 0600)
-        fail_msg("%s is not a regular file of yours with mode 0600 (uid %u, mode %03o): "
-                 "refusing it", path, (unsigned) st->st_uid, (unsigned) (st->st_mode & 0777));
-    if (st->st_size != 0 && st->st_size != FILE_SIZE)
-        fail_msg("%s has %lld bytes, not %d: refusing it", path,
-                 (long long) st->st_size, FILE_SIZE);
-}
-
-/* Pause before looking again; give up (exit 1) when the time is up or Ctrl-C. */
-static void pause_or_give_up(struct deadline *d, const char *path)
-{
-    if (d->pause_ns == 100 * 1000)      /* say it once, on the first miss */
-        fprintf(stderr, "reader: waiting up to %u s for the writer's message in %s\n",
-                d->seconds, path);
-    if (!deadline_pause(d))
-        fail_msg("no message in %s: %s; start ./writer first", path, wait_end_reason(d));
-}
-
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
@@ -66,21 +42,12 @@ int main(int argc, char *argv[])
     struct message *copy;
     struct deadline deadline;
     struct stat st;
-    int fd, opt;
+    int fd, arg;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
-    opterr = 0;                         /* bad options: our own one-line message */
-    while ((opt = getopt(argc, argv, ":t:")) != -1) {
-        if (opt == ':')
-            usage_error("-t needs SECONDS");
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 1)
-        usage_error("too many arguments");
-    if (argc - optind == 1)
-        dir = parse_path("DIR", argv[optind]);
+    arg = parse_options(argc, argv, &seconds, NULL, 1);
+    if (arg < argc)
+        dir = parse_path("DIR", argv[arg]);
     if (strlen(dir) > PATH_MAX - 32)
         usage_error("DIR is too long");
     catch_stop_signals();
@@ -104,26 +71,35 @@ int main(int argc, char *argv[])
                       "open(\"%s\", O_NOFOLLOW)", path);
         if (errno != ENOENT)
             fail("open(\"%s\", O_RDWR|O_NOFOLLOW|O_CLOEXEC)", path);
-        pause_or_give_up(&deadline, path);
+        if (!keep_waiting(&deadline, "the writer's message"))
+            fail_msg("no message in %s: %s; start ./writer first", path,
+                     wait_end_reason(&deadline));
     }
     // end slide
 
+    /* Ours, mode 0600, 4096 bytes (or 0: the writer has not sized it yet)?
+     * Then no other user can change it. */
+    if (fstat(fd, &st) == -1)
+        fail("fstat(\"%s\")", path);
+    why = file_not_ours(&st, st.st_size == 0 ? 0 : FILE_SIZE);
+    if (why != NULL)
+        fail_msg("%s: %s: refusing it", path, why);
+
     // slide: read
-    /* The writer sizes the file, stores its text, and sets the state
-     * to READY last. Read the state field alone until it says READY. */
+    /* The writer sets the state to READY last: read that field
+     * alone until it says so. */
     for (;;) {
-        check_file(fd, path, &st);
         n = pread(fd, &state, sizeof state,
                   offsetof(struct message, state));
         if (n == -1)
             fail("pread(\"%s\", state)", path);
         if (n == sizeof state && state == MESSAGE_READY)
             break;
-        pause_or_give_up(&deadline, path);
+        if (!keep_waiting(&deadline, "the writer's message"))
+            fail_msg("no message in %s: %s; start ./writer first",
+                     path, wait_end_reason(&deadline));
     }
     // end slide
-    printf("reader: opened %s with open(), no mmap: a regular file of mine, "
-           "mode 0600, %d bytes\n", path, FILE_SIZE);
 
     /* Now the whole page, once, into private memory; check it there: the file
      * is input we do not trust (message_copy checks magic and length). */
@@ -134,6 +110,8 @@ int main(int argc, char *argv[])
     n = pread(fd, copy, FILE_SIZE, 0);
     if (n != FILE_SIZE)
         fail("pread(\"%s\", %d bytes)", path, FILE_SIZE);
+    printf("reader: opened %s with open(), no mmap: a regular file of mine, "
+           "mode 0600, %d bytes\n", path, FILE_SIZE);
     if (!message_copy(copy, FILE_SIZE, text, sizeof text, &why))
         fail_msg("%s: %s: refusing it", path, why);
     for (char *c = text; *c; c++)       /* no terminal escapes from a file */

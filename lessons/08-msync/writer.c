@@ -1,19 +1,16 @@
 #define _GNU_SOURCE
 /* writer.c - lesson 08: msync is about the disk, not about other processes.
  *
- * Start this first. It creates DIR/mapped-08.dat, maps it MAP_SHARED and stores a
- * message through the mapping. With no msync at all, the reader, which only uses
- * pread(), sees the new bytes at once: there is one copy of the page, in the page
- * cache, so visibility needs no msync. What msync changes is the disk: smaps shows
- * the page dirty (newer than the disk) until msync(MS_SYNC) writes it back, while
- * MS_ASYNC does nothing and munmap writes nothing. On tmpfs (/dev/shm) there is no
- * disk behind the file, so msync has nothing to do. The writer removes the file at
- * the end, on every path.
+ * Start this first. It creates DIR/mapped-08.dat, maps it MAP_SHARED, stores a
+ * message and waits: the reader sees it with pread(), no msync anywhere (there is
+ * one copy of the page, in the page cache). Then smaps shows what msync is for:
+ * the page is dirty (newer than the disk) until MS_SYNC writes it back; MS_ASYNC
+ * and munmap write nothing; on tmpfs there is no disk and msync does nothing.
  *
  * Usage: writer [-t SECONDS] [DIR]
- *        DIR default "." (this directory); in a directory shared by all users
- *        (/dev/shm, /tmp) it works in a private subdirectory and prints its path
- *        for the reader; -t 10: how long to wait for the reader
+ *        DIR default "."; in a directory shared by all users (/dev/shm, /tmp)
+ *        it works in a private subdirectory and prints it for the reader;
+ *        -t 10: how long to wait for the reader
  *
  *   terminal 1$ ./writer                   terminal 2$ ./reader
  *   terminal 1$ ./writer -t 60 /dev/shm    terminal 2$ ./reader /dev/shm/mapped-08.XXXXXX
@@ -37,91 +34,31 @@
 #define FILE_SIZE 4096                  /* one page on x86-64 */
 static const char new_text[] = "new bytes, stored through the mapping";
 
-/* Print the mapping's dirty figures from /proc/self/smaps; return their sum.
- * Dirty: changed in memory, not yet written to the file's blocks on disk.
- * Private_ and Shared_ count the processes that map the page (one, or more),
- * whatever the mmap flag: the reader uses pread(), so ours is Private_Dirty. */
+/* Print the mapping's Dirty figures (changed in memory, not yet on the disk)
+ * from /proc/self/smaps; return their sum. Private_ and Shared_ count the
+ * processes that map the page, whatever the mmap flag. */
 static long print_dirty(const char *when, const void *addr)
 {
     struct smaps_counts c;
+    long kb;
 
     if (!read_smaps_counts(addr, &c)) {
         printf("writer: smaps %s: no entry found\n", when);
         return -1;
     }
-    printf("writer: smaps %s: Private_Dirty %ld kB, Shared_Dirty %ld kB: %s\n", when,
-           c.private_dirty_kb, c.shared_dirty_kb,
-           c.private_dirty_kb + c.shared_dirty_kb > 0 ? "dirty" : "clean");
-    return c.private_dirty_kb + c.shared_dirty_kb;
+    kb = c.private_dirty_kb + c.shared_dirty_kb;
+    printf("writer: smaps %s: Private_Dirty %ld kB, Shared_Dirty %ld kB: %s\n",
+           when, c.private_dirty_kb, c.shared_dirty_kb, kb > 0 ? "dirty" : "clean");
+    return kb;
 }
 
-/* Microseconds since START, on the clock that never jumps (CLOCK_MONOTONIC). */
+/* Microseconds since START (CLOCK_MONOTONIC, which cannot fail). */
 static long us_since(const struct timespec *start)
 {
-    struct timespec end;
+    struct timespec now;
 
-    clock_gettime(CLOCK_MONOTONIC, &end);   /* cannot fail for this clock */
-    return (end.tv_sec - start->tv_sec) * 1000000L + (end.tv_nsec - start->tv_nsec) / 1000;
-}
-
-/* MS_ASYNC, MS_SYNC (timed), and the rules of the flags. False if a call failed. */
-static bool show_msync(struct message *msg, int fd, bool on_tmpfs)
-{
-    struct timespec start;
-    void *locked;
-
-    // slide: ms-async
-    /* MS_ASYNC has started nothing since Linux 2.6.19: the kernel
-     * tracks dirty pages anyway; its flusher writes them back later. */
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    if (msync(msg, FILE_SIZE, MS_ASYNC) == -1) {
-        warn("msync(MS_ASYNC)");
-        return false;
-    }
-    // end slide
-    printf("writer: msync(MS_ASYNC) returned 0 after %ld us\n", us_since(&start));
-    print_dirty("after MS_ASYNC", msg);
-
-    // slide: ms-sync
-    /* MS_SYNC writes the dirty pages now and waits for the disk. An
-     * error (EIO, ENOSPC) means the data is NOT on the disk: check it. */
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    if (msync(msg, FILE_SIZE, MS_SYNC) == -1) {
-        warn("msync(MS_SYNC)");
-        return false;
-    }
-    // end slide
-    printf("writer: msync(MS_SYNC) returned 0 after %ld us\n", us_since(&start));
-    if (print_dirty("after MS_SYNC", msg) > 0 && on_tmpfs)
-        printf("writer: tmpfs has no disk to write to: msync does nothing there, "
-               "the page stays dirty\n");
-
-    /* Exactly one of MS_SYNC and MS_ASYNC; MS_INVALIDATE may be added. */
-    if (msync(msg, FILE_SIZE, MS_SYNC | MS_ASYNC) == -1)
-        printf("writer: msync(MS_SYNC|MS_ASYNC) gives %s: choose one\n", errno_name(errno));
-    if (msync(msg, FILE_SIZE, MS_INVALIDATE) == -1) {
-        warn("msync(MS_INVALIDATE)");
-        return false;
-    }
-    printf("writer: msync(MS_INVALIDATE) returned 0: nothing to invalidate, "
-           "every mapping shares one page cache\n");
-    /* A second mapping, locked in memory with MAP_LOCKED as mlock() would
-     * lock it (both count against RLIMIT_MEMLOCK, ulimit -l; and unlike
-     * mlock, AddressSanitizer does not turn MAP_LOCKED into a no-op). */
-    locked = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED | MAP_LOCKED, fd, 0);
-    if (locked == MAP_FAILED) {
-        printf("writer: mmap(MAP_LOCKED) gives %s: skipping MS_INVALIDATE on a "
-               "locked page\n", errno_name(errno));
-        return true;
-    }
-    if (msync(locked, FILE_SIZE, MS_INVALIDATE) == -1)
-        printf("writer: on a locked mapping (MAP_LOCKED) msync(MS_INVALIDATE) "
-               "gives %s\n", errno_name(errno));
-    if (munmap(locked, FILE_SIZE) == -1) {
-        warn("munmap");
-        return false;
-    }
-    return true;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
 }
 
 int main(int argc, char *argv[])
@@ -129,26 +66,19 @@ int main(int argc, char *argv[])
     unsigned seconds = 10;
     const char *dir = ".";
     char private_dir[PATH_MAX] = "", path[PATH_MAX + sizeof "/" FILE_NAME];
-    int fd, opt, status = EXIT_FAILURE;
+    int fd, arg, status = EXIT_CALL_FAILED;
     bool on_tmpfs;
     struct deadline deadline;
+    struct timespec start;
     struct message *msg;
+    void *locked;
     struct statfs fs;
     struct stat st;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
-    opterr = 0;                         /* bad options: our own one-line message */
-    while ((opt = getopt(argc, argv, ":t:")) != -1) {
-        if (opt == ':')
-            usage_error("-t needs SECONDS");
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 1)
-        usage_error("too many arguments");
-    if (argc - optind == 1)
-        dir = parse_path("DIR", argv[optind]);
+    arg = parse_options(argc, argv, &seconds, NULL, 1);
+    if (arg < argc)
+        dir = parse_path("DIR", argv[arg]);
     if (strlen(dir) > PATH_MAX - 64)    /* room for "/mapped-08.XXXXXX/mapped-08.dat" */
         usage_error("DIR is too long");
     catch_stop_signals();
@@ -157,15 +87,13 @@ int main(int argc, char *argv[])
         fail("stat(\"%s\")", dir);
     if (!S_ISDIR(st.st_mode))
         fail_msg("%s is not a directory: give the directory for %s", dir, FILE_NAME);
-    /* Which kind of file system holds DIR: a disk one, or tmpfs (memory only)? */
     // slide: statfs
     if (statfs(dir, &fs) == -1)
         fail("statfs(\"%s\")", dir);
     on_tmpfs = fs.f_type == TMPFS_MAGIC;
     // end slide
-    /* A fixed name in a directory that all users share (sticky and writable,
-     * as /tmp and /dev/shm are) could be taken first by anyone: make a
-     * private directory (mode 0700) in it and work there. */
+    /* Anyone may take a fixed name first in a directory that all users share
+     * (sticky and writable, as /tmp and /dev/shm): work in a private one. */
     if ((st.st_mode & S_ISVTX) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
         snprintf(private_dir, sizeof private_dir, "%s/mapped-08.XXXXXX", dir);
         if (mkdtemp(private_dir) == NULL)
@@ -176,14 +104,10 @@ int main(int argc, char *argv[])
     }
     snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME);
 
-    /* O_EXCL: never reuse a file left behind. O_NOFOLLOW: never follow a link
-     * planted at this name. 0600: only this user. */
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd == -1 && errno == EEXIST && private_dir[0] == '\0')
-        fail_hint("left over from an earlier run? if it is yours, rm it",
-                  "open(\"%s\", O_CREAT|O_EXCL|O_NOFOLLOW)", path);
     if (fd == -1) {
-        warn("open(\"%s\", O_CREAT|O_EXCL|O_NOFOLLOW)", path);
+        warn_hint(errno == EEXIST ? "left over from an earlier run? if it is yours, rm it"
+                                  : NULL, "open(\"%s\", O_CREAT|O_EXCL|O_NOFOLLOW)", path);
         goto out_rmdir;
     }
     if (ftruncate(fd, FILE_SIZE) == -1) {   /* a new file is empty */
@@ -213,10 +137,10 @@ int main(int argc, char *argv[])
     // end slide
     printf("writer: stored \"%s\" through the mapping; no msync yet\n", new_text);
     print_dirty("after the store", msg);
-    printf("writer: waiting up to %u s for the reader: ./reader %s\n", seconds, dir);
 
-    /* The reader answers with pwrite(SEEN) into the file: that lands in the very
-     * page we have mapped, so an atomic load sees it. No msync on either side. */
+    /* The reader answers with pwrite(SEEN) into the file: that lands in the
+     * page we have mapped, so an atomic load sees it. */
+    printf("writer: waiting up to %u s for the reader: ./reader %s\n", seconds, dir);
     deadline_start(&deadline, seconds);
     while (atomic_load(&msg->state) != MESSAGE_SEEN) {
         if (!deadline_pause(&deadline)) {
@@ -226,8 +150,54 @@ int main(int argc, char *argv[])
     }
     printf("writer: the reader has read the new bytes with pread(), before any msync\n");
 
-    if (!show_msync(msg, fd, on_tmpfs))
+    // slide: ms-async
+    /* MS_ASYNC has started nothing since Linux 2.6.19: the kernel
+     * tracks dirty pages anyway; its flusher writes them back later. */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (msync(msg, FILE_SIZE, MS_ASYNC) == -1) {
+        warn("msync(MS_ASYNC)");
         goto out_unmap;
+    }
+    // end slide
+    printf("writer: msync(MS_ASYNC) returned 0 after %ld us\n", us_since(&start));
+    print_dirty("after MS_ASYNC", msg);
+
+    // slide: ms-sync
+    /* MS_SYNC writes the dirty pages now and waits for the disk. An
+     * error (EIO, ENOSPC) means the data is NOT on the disk: check it. */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (msync(msg, FILE_SIZE, MS_SYNC) == -1) {
+        warn("msync(MS_SYNC)");
+        goto out_unmap;
+    }
+    // end slide
+    printf("writer: msync(MS_SYNC) returned 0 after %ld us\n", us_since(&start));
+    if (print_dirty("after MS_SYNC", msg) > 0 && on_tmpfs)
+        printf("writer: tmpfs has no disk to write to: msync does nothing there, "
+               "the page stays dirty\n");
+
+    /* Exactly one of MS_SYNC and MS_ASYNC; MS_INVALIDATE may be added. */
+    if (msync(msg, FILE_SIZE, MS_SYNC | MS_ASYNC) == -1)
+        printf("writer: msync(MS_SYNC|MS_ASYNC) gives %s: choose one\n", errno_name(errno));
+    if (msync(msg, FILE_SIZE, MS_INVALIDATE) == -1) {
+        warn("msync(MS_INVALIDATE)");
+        goto out_unmap;
+    }
+    printf("writer: msync(MS_INVALIDATE) returned 0: nothing to invalidate, "
+           "every mapping shares one page cache\n");
+    /* Its one effect: EBUSY on a locked range. MAP_LOCKED locks as mlock()
+     * does (ulimit -l bounds both), and AddressSanitizer leaves it alone. */
+    locked = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED | MAP_LOCKED, fd, 0);
+    if (locked == MAP_FAILED)
+        printf("writer: mmap(MAP_LOCKED) gives %s: skipping MS_INVALIDATE on a "
+               "locked page\n", errno_name(errno));
+    else if (msync(locked, FILE_SIZE, MS_INVALIDATE) == -1)
+        printf("writer: on a locked mapping (MAP_LOCKED) msync(MS_INVALIDATE) "
+               "gives %s\n", errno_name(errno));
+    if (locked != MAP_FAILED && munmap(locked, FILE_SIZE) == -1) {
+        warn("munmap(MAP_LOCKED)");
+        goto out_unmap;
+    }
 
     // slide: munmap
     /* Store again, unmap without msync, map again: is the page dirty?
@@ -244,7 +214,6 @@ int main(int argc, char *argv[])
         goto out_remove;
     }
     // end slide
-    /* Loading the sequence number touches the page: now smaps counts it. */
     printf("writer: stored again (sequence %u), munmap without msync, mapped again\n",
            (unsigned) atomic_load(&msg->sequence));
     if (print_dirty("of the new mapping", msg) > 0 && !on_tmpfs)
@@ -255,15 +224,14 @@ int main(int argc, char *argv[])
 out_unmap:
     if (munmap(msg, FILE_SIZE) == -1) {
         warn("munmap");
-        status = EXIT_FAILURE;
+        status = EXIT_CALL_FAILED;
     }
-out_remove:
-    /* The creator removes what it created, on every path. */
+out_remove:                             /* the creator removes what it created */
     if (close(fd) == -1)
         warn("close");
     if (unlink(path) == -1) {
         warn("unlink(\"%s\")", path);
-        status = EXIT_FAILURE;
+        status = EXIT_CALL_FAILED;
     } else {
         printf("writer: removed %s\n", path);
     }
@@ -272,9 +240,8 @@ out_rmdir:
         return status;
     if (rmdir(private_dir) == -1) {
         warn("rmdir(\"%s\")", private_dir);
-        status = EXIT_FAILURE;
-    } else {
-        printf("writer: removed %s\n", private_dir);
+        return EXIT_CALL_FAILED;
     }
+    printf("writer: removed %s\n", private_dir);
     return status;
 }
