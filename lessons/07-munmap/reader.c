@@ -2,12 +2,10 @@
 /* reader.c - lesson 07: what was written through a mapping stays in the file.
  *
  * Start this after the writer (or before: it waits for the file). By then the
- * writer has written through its mapping, unmapped it and exited: only the file
- * is left. The reader checks the file (a regular file, yours, three pages), maps
- * it read-only and closes the descriptor at once: the mapping stays. It reads
- * the message, unmaps the file, shows what munmap refuses (EINVAL) and how
- * the next mmap may reuse the old address, and removes the file, so nothing
- * is left.
+ * writer has unmapped the file and exited. The reader checks the file, maps
+ * it read-only and closes the fd at once: the mapping stays. It reads the
+ * message, unmaps, shows what munmap refuses (EINVAL) and how the next mmap
+ * may reuse the old address, and removes the file.
  *
  * Usage: reader [-t SECONDS] [DIR]
  *        DIR: where to find mapped-07.dat (default ".", this directory)
@@ -21,7 +19,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,21 +39,12 @@ int main(int argc, char *argv[])
     struct deadline deadline;
     struct stat st;
     char *map, *again;
-    int fd, opt;
+    int fd, arg;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
-    /* "+": options first; ":": a missing value is ours to report. */
-    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
-        if (opt == ':')
-            usage_error("option -%c needs a value", optopt);
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 1)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        dir = parse_path("DIR", argv[optind]);
+    arg = parse_options(argc, argv, &seconds, NULL, 1);
+    if (arg < argc)
+        dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR is too long for a path");
     catch_stop_signals();
@@ -64,8 +52,6 @@ int main(int argc, char *argv[])
     /* A missing directory will not appear by waiting: say so now. */
     if (stat(dir, &st) == -1)
         fail("stat(%s)", dir);
-    if (!S_ISDIR(st.st_mode))
-        fail_msg("DIR %s is not a directory", dir);
 
     /* Wait for the file, and for the writer to size it: a file of 0
      * bytes is one it has only just created. O_NOFOLLOW: no links. */
@@ -83,24 +69,13 @@ int main(int argc, char *argv[])
             if (close(fd) == -1)
                 fail("close(%s)", path);
         }
-        if (deadline.pause_ns == 100 * 1000)    /* say it once, on the first miss */
-            fprintf(stderr, "reader: waiting up to %u s for the writer to create "
-                    "%s\n", seconds, path);
-        if (!deadline_pause(&deadline))
+        if (!keep_waiting(&deadline, "the writer to create " FILE_NAME))
             fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&deadline));
     }
-
-    // slide: check
     /* Trust only a regular file of ours, of the size the writer makes. */
-    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        st.st_size != (off_t) size)
-        fail_msg("refusing %s: %s of uid %u, %lld bytes; expected "
-                 "a regular file of uid %u, %zu bytes", path,
-                 S_ISREG(st.st_mode) ? "a regular file" :
-                 S_ISDIR(st.st_mode) ? "a directory" : "a special file",
-                 (unsigned) st.st_uid, (long long) st.st_size,
-                 (unsigned) geteuid(), size);
-    // end slide
+    why = file_not_ours(&st, (off_t) size);
+    if (why != NULL)
+        fail_msg("%s: %s: refusing it", path, why);
     map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED)
         fail("mmap(%zu, PROT_READ, MAP_SHARED, %s)", size, path);
@@ -118,7 +93,7 @@ int main(int argc, char *argv[])
      * the writer, paired with this atomic load). */
     msg = (struct message *) map;
     while (atomic_load(&msg->state) != MESSAGE_READY)
-        if (!deadline_pause(&deadline))
+        if (!keep_waiting(&deadline, "the writer's message"))
             fail_msg("no message in %s: %s", path, wait_end_reason(&deadline));
     /* The contents are not trusted: a bounded copy, with our own NUL. */
     if (!message_copy(msg, size, text, sizeof text, &why))
@@ -139,8 +114,7 @@ int main(int argc, char *argv[])
     printf("reader: munmap(%p, 0): %s, the length is 0\n", (void *) map,
            munmap(map, 0) == -1 ? errno_name(errno) : "no error");
 
-    /* The freed range is free for the next mapping. When it lands on the
-     * old address, a stale pointer reads the new pages: no fault at all. */
+    /* The freed range is free for the next mapping to take. */
     // slide: stale
     again = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
                  -1, 0);

@@ -144,7 +144,7 @@ fi
 
 # ---- the pair at once, the reader first ---------------------------------------------
 start early reader -t 20 "$dir"
-wait_for_line "$TEST_TMP/early.err" "reader: waiting up to 20 s for the writer to create $file"
+wait_for_line "$TEST_TMP/early.err" "reader: waiting up to 20 s for the writer to create mapped-07.dat"
 run writer "$dir"
 ok "a writer started second exits 0" status_is 0
 finish early
@@ -176,7 +176,8 @@ ok "a file of 0 bytes is one the writer has not sized yet: wait, then time out" 
     fails_with 1 "reader: no $TEST_TMP/empty/mapped-07.dat: timed out after 1 s; .*"
 finish blank
 ok "the right size but no message yet: wait, then time out" \
-    fails_with_one_line 1 "reader: no message in $TEST_TMP/blank/mapped-07.dat: timed out after 1 s"
+    fails_with 1 "reader: no message in $TEST_TMP/blank/mapped-07.dat: timed out after 1 s"
+ok "... having said what it waits for" err_has "reader: waiting up to 1 s for the writer's message"
 for case in int term; do
     finish "$case"
     ok "SIG${case^^} while the reader waits: exit 1, interrupted, says so" \
@@ -186,15 +187,20 @@ rm -r "$TEST_TMP"/{none,empty,blank,int,term}
 
 # ---- the reader refuses what is not the writer's file ------------------------------------
 refused() { fails_with_one_line 1 "reader: $1"; }
+install -m 600 /dev/null "$file"
 truncate -s 100 "$file"
 run reader -t 1 "$dir"
 ok "a file of the wrong size is refused" \
-    refused "refusing $file: a regular file of uid [0-9]+, 100 bytes; expected a regular file of uid [0-9]+, $((3 * page)) bytes"
+    refused "$file: it has 100 bytes, not $((3 * page)): refusing it"
 ok "... and left alone: not the reader's to remove" [ -f "$file" ]
+truncate -s $((3 * page)) "$file"
+chmod 644 "$file"
+run reader -t 1 "$dir"
+ok "a file of mode 644 is refused" refused "$file: its mode is 644, not 600: refusing it"
 rm -f "$file"
 mkdir "$file"
 run reader -t 1 "$dir"
-ok "a directory of that name is refused" refused "refusing $file: a directory of uid .*"
+ok "a directory of that name is refused" refused "$file: it is not a regular file: refusing it"
 run writer "$dir"
 ok "... and the writer will not create over it (EEXIST)" \
     fails_with_one_line 1 "writer: open\($file, .*\): EEXIST .*"
@@ -209,18 +215,20 @@ ok "... the writer will not follow it either (EEXIST)" \
     fails_with_one_line 1 "writer: open\($file, .*\): EEXIST .*"
 ok "... and the link's target is untouched" [ "$(cat "$TEST_TMP/target")" = secret ]
 rm -f "$file"
-{ printf 'XXXX\002\0\0\0\001\0\0\0\005\0\0\0hello'; } >"$file"
+install -m 600 /dev/null "$file"
+printf 'XXXX\002\0\0\0\001\0\0\0\005\0\0\0hello' >"$file"
 truncate -s $((3 * page)) "$file"
 run reader -t 1 "$dir"
 ok "bad contents (wrong magic) are refused" \
     refused "refusing the message in $file: bad magic: .*"
 rm -f "$file"
 if really_root && id nobody >/dev/null 2>&1; then
+    install -m 600 /dev/null "$file"
     truncate -s $((3 * page)) "$file"
     chown nobody "$file"
     run reader -t 1 "$dir"
     ok "a file owned by another user is refused" \
-        refused "refusing $file: a regular file of uid $(id -u nobody), $((3 * page)) bytes; .*"
+        refused "$file: it belongs to uid $(id -u nobody), not to you .*: refusing it"
     rm -f "$file"
 else
     skip "a file owned by another user is refused" "needs the real root to chown a file"

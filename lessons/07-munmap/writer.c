@@ -1,12 +1,11 @@
 #define _GNU_SOURCE
 /* writer.c - lesson 07: after munmap the address is gone; the file is not.
  *
- * Start this first. It creates DIR/mapped-07.dat (3 pages, mode 0600), maps it
- * MAP_SHARED and writes a message. It unmaps the middle page: the pages around
- * it still work, the fd still reads the file, and a child that loads from the
- * hole gets SIGSEGV, si_code SEGV_MAPERR, si_addr the hole. On a page mapped
- * PROT_NONE the code is SEGV_ACCERR. Then it unmaps the rest and faults where
- * the message was. The file stays, on purpose: the reader removes it.
+ * Start this first. It maps a new 3-page file MAP_SHARED, writes a message
+ * and unmaps the middle page: the other pages, the fd and the file still
+ * work, and a load from the hole is SIGSEGV, SEGV_MAPERR at exactly that
+ * address (SEGV_ACCERR from a PROT_NONE page). Then it unmaps the rest and
+ * leaves the file, on purpose: the reader reads and removes it.
  *
  * Usage: writer [DIR]      DIR: where to create mapped-07.dat (default ".")
  *
@@ -23,100 +22,84 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "course.h"
 
 #define FILE_NAME "mapped-07.dat"
 #define PAGES 3
-enum { CHILD_REPORTED = 3 };            /* the handler's exit status */
 static const char greeting[] = "written through the mapping before munmap";
 static const char middle_text[] = "middle page";
-static const char last_text[] = "last page";
 
-/* A handler may only make async-signal-safe calls (man 7 signal-safety):
- * write and _exit, not printf, which may lock or allocate. So it builds its
- * line by hand with these two. */
-static char *put_text(char *p, const char *text)
-{
-    while (*text)
-        *p++ = *text++;
-    return p;
-}
-
-/* VALUE as %p prints it: 0x, then hex digits without leading zeros. */
+/* VALUE in hex as %p prints it, without leading zeros. A handler may
+ * call only async-signal-safe functions (signal-safety(7)): write and
+ * stpcpy, not printf. So it builds its line by hand. */
 static char *put_hex(char *p, uintptr_t value)
 {
-    char digits[2 * sizeof value];
-    size_t n = 0;
+    int shift = 4 * (2 * sizeof value - 1);
 
-    do {
-        digits[n++] = "0123456789abcdef"[value % 16];
-        value /= 16;
-    } while (value != 0);
-    p = put_text(p, "0x");
-    while (n > 0)
-        *p++ = digits[--n];
+    while (shift > 0 && (value >> shift) == 0)
+        shift -= 4;
+    for (; shift >= 0; shift -= 4)
+        *p++ = "0123456789abcdef"[(value >> shift) & 0xf];
     return p;
 }
 
 /* SA_SIGINFO: the kernel says why (si_code) and where (si_addr). */
 static void report_fault(int sig, siginfo_t *info, void *context)
 {
-    char line[128], *p = line;
+    char line[128], *p;
 
     (void) sig;
     (void) context;
     // slide: handler
-    p = put_text(p, "writer: child: SIGSEGV, si_code ");
+    p = stpcpy(line, "writer: child: SIGSEGV, si_code ");
     if (info->si_code == SEGV_MAPERR)       /* nothing mapped there */
-        p = put_text(p, "SEGV_MAPERR");
+        p = stpcpy(p, "SEGV_MAPERR");
     else if (info->si_code == SEGV_ACCERR)  /* mapped, not allowed */
-        p = put_text(p, "SEGV_ACCERR");
+        p = stpcpy(p, "SEGV_ACCERR");
     else
-        p = put_text(p, "other");
-    p = put_text(p, ", si_addr ");
+        p = stpcpy(p, "other");
+    p = stpcpy(p, ", si_addr 0x");
     p = put_hex(p, (uintptr_t) info->si_addr);
     *p++ = '\n';
-    if (write(STDOUT_FILENO, line, (size_t) (p - line)) != p - line)
+    if (write(STDOUT_FILENO, line, (size_t) (p - line)) == -1)
         _exit(EXIT_FAILURE);
-    _exit(CHILD_REPORTED);      /* returning would run the load again */
+    /* Return: the load runs again, and faults again, now fatally. */
     // end slide
 }
 
-/* Load one byte at ADDR in a child: its handler reports the SIGSEGV, and the
- * writer itself goes on. */
-static void load_in_child(char *addr, const char *where)
+/* Runs in a child (signal_from_child): catch the fault, then load. */
+static void load_from(void *addr)
 {
     struct sigaction sa;
-    pid_t child;
-    int status;
+
+    // slide: catch
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = report_fault;
+    /* SA_SIGINFO: pass a siginfo_t; SA_RESETHAND: once only, then
+     * the default action again, which kills at the next fault. */
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, NULL) == -1)
+        _exit(EXIT_FAILURE);
+    fault_on_purpose(addr, 1);      /* for valgrind: no error */
+    (void) *(volatile char *) addr; /* volatile: really load */
+    // end slide
+}
+
+/* One load per child, so the writer itself survives them all. */
+static void load_in_child(char *addr, const char *where)
+{
+    int sig;
 
     printf("writer: a child loads from %p, %s\n", (void *) addr, where);
-    fflush(stdout);             /* or the child would print it once more */
-    child = fork();
-    if (child == -1)
+    sig = signal_from_child(load_from, addr);
+    if (sig == -1)
         fail("fork");
-    if (child == 0) {
-        // slide: catch
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = report_fault;
-        sa.sa_flags = SA_SIGINFO;       /* call it with a siginfo_t */
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(SIGSEGV, &sa, NULL) == -1)
-            _exit(EXIT_FAILURE);
-        fault_on_purpose(addr, 1);      /* for valgrind: no error */
-        (void) *(volatile char *) addr; /* volatile: really load */
-        _exit(EXIT_SUCCESS);            /* no fault: the parent says so */
-        // end slide
-    }
-    while (waitpid(child, &status, 0) == -1)
-        if (errno != EINTR)
-            fail("waitpid(%d)", (int) child);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != CHILD_REPORTED)
-        fail_msg("the child's load from %p did not end in a reported SIGSEGV "
-                 "(wait status %#x)", (void *) addr, (unsigned) status);
+    if (sig != SIGSEGV)
+        fail_msg("the child's load from %p gave %s, not SIGSEGV",
+                 (void *) addr, signal_name(sig));
 }
 
 int main(int argc, char *argv[])
@@ -128,15 +111,12 @@ int main(int argc, char *argv[])
     struct message *msg;
     struct stat st;
     char *map;
-    int fd;
+    int fd, arg;
 
     course_init(argv[0], "[DIR]");
-    if (getopt(argc, argv, "+:") != -1)
-        usage_error("unknown option -%c", optopt);
-    if (argc - optind > 1)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        dir = parse_path("DIR", argv[optind]);
+    arg = parse_options(argc, argv, NULL, NULL, 1);
+    if (arg < argc)
+        dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR is too long for a path");
 
@@ -163,7 +143,7 @@ int main(int argc, char *argv[])
     memcpy(msg->text, greeting, sizeof greeting - 1);
     atomic_store(&msg->sequence, 1);
     atomic_store(&msg->state, MESSAGE_READY);  /* publishes the text above */
-    memcpy(map + page, middle_text, sizeof middle_text);
+    strcpy(map + page, middle_text);
     printf("writer: wrote '%s' in page 0, '%s' in page 1\n", greeting, middle_text);
     print_maps_line("writer: maps: ", map);
 
@@ -175,10 +155,9 @@ int main(int argc, char *argv[])
     // end slide
     printf("writer: munmap(%p, %ld): the middle page is unmapped\n",
            (void *) (map + page), page);
-    print_maps_line("writer: maps: ", map);
-    print_maps_line("writer: maps: ", map + page);
-    print_maps_line("writer: maps: ", map + 2 * page);
-    memcpy(map + 2 * page, last_text, sizeof last_text);
+    for (int i = 0; i < PAGES; i++)
+        print_maps_line("writer: maps: ", map + i * page);
+    strcpy(map + 2 * page, "last page");
     printf("writer: page 0 still reads '%.*s', page 2 still takes a store: '%s'\n",
            (int) msg->length, msg->text, map + 2 * page);
 
