@@ -39,48 +39,20 @@ static void child_writes(void *shared)
     atomic_store(&msg->state, MESSAGE_READY);
 }
 
-/* -w: wait for a line on standard input (or its end), at most SECONDS. */
-static void wait_for_enter(unsigned seconds)
-{
-    struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
-    struct deadline d;
-    char line[80];
-
-    deadline_start(&d, seconds);
-    while (poll(&in, 1, 0) == 0) {
-        if (!deadline_pause(&d)) {
-            if (stop_signal)
-                warn_msg("stopped while paused: %s", wait_end_reason(&d));
-            return;
-        }
-    }
-    if (read(STDIN_FILENO, line, sizeof line) == -1)
-        warn("read(stdin)");
-}
-
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
     bool pause_at_end = false;
-    int opt, shmid, sig, status = EXIT_SUCCESS;
+    struct pollfd enter = { .fd = STDIN_FILENO, .events = POLLIN };
+    struct deadline deadline;
+    int shmid, sig, status = EXIT_SUCCESS;
     struct shmid_ds ds;
     const char *why;
     char text[64];
     void *shared;
 
     course_init(argv[0], "[-t SECONDS] [-w]");
-    while ((opt = getopt(argc, argv, "+:t:w")) != -1) {
-        if (opt == ':')
-            usage_error("option -%c needs a value", optopt);
-        if (opt == 'w')
-            pause_at_end = true;
-        else if (opt == 't')
-            seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-        else
-            usage_error("unknown option -%c", optopt);
-    }
-    if (argc - optind > 0)
-        usage_error("too many arguments");
+    parse_options(argc, argv, &seconds, &pause_at_end, 0);
     catch_stop_signals();
 
     /* IPC_PRIVATE: a new segment that no key leads to. Once it is attached
@@ -107,8 +79,10 @@ int main(int argc, char *argv[])
 
     /* Use it: a child inherits the attachment, writes, and exits. */
     sig = signal_from_child(child_writes, shared);
+    if (sig == -1)
+        fail("fork or waitpid");
     if (sig != 0)
-        fail_msg("the child did not finish its write (signal %d)", sig);
+        fail_msg("the child was killed by %s before it wrote", signal_name(sig));
     if (!message_copy(shared, SEGMENT_SIZE, text, sizeof text, &why))
         fail_msg("the child's message is unusable: %s", why);
     printf("attach-then-remove: the child wrote \"%s\" through its inherited "
@@ -118,9 +92,14 @@ int main(int argc, char *argv[])
         fprintf(stderr, "attach-then-remove: holding shmid %d: try 'kill -KILL %d', then "
                 "'ipcs -m': nothing is left. Enter ends it (at most %u s)\n",
                 shmid, (int) getpid(), seconds);
-        wait_for_enter(seconds);
-        if (stop_signal)
+        deadline_start(&deadline, seconds);     /* Enter makes stdin readable */
+        while (poll(&enter, 1, 0) == 0)
+            if (!deadline_pause(&deadline))
+                break;
+        if (stop_signal) {
+            warn_msg("stopped while paused: %s", wait_end_reason(&deadline));
             status = EXIT_FAILURE;
+        }
     }
 
     /* The last detach frees it; an exit or a kill -KILL would do the same. */

@@ -9,18 +9,14 @@
 . "$TESTS_DIR/lib.sh"
 
 keypath=$TEST_TMP
-read -r dev ino < <(stat -c '%d %i' "$keypath")
-key=$(printf '0x%08x' $(( (65 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) )))
+key=$(ftok_key "$keypath" 65)
 uid=$(id -u)
 gid=$(id -g)
 
-# Rows of /proc/sysvipc/shm: by key (decimal there), by shmid.
-key_row() { awk -v k="$((key))" 'NR > 1 && $1 == k' /proc/sysvipc/shm; }
-id_row() { awk -v id="$1" 'NR > 1 && $2 == id' /proc/sysvipc/shm; }
-no_segment_at_key() { [[ -z "$(key_row)" ]]; }
-no_segment_with_id() { [[ -z "$(id_row "$1")" ]]; }
+no_segment_at_key() { no_segment "$key"; }
+no_segment_with_id() { [[ -z "$(segment_row_by_id "$1")" ]]; }
 # Word N of the row of shmid ID: 1 key, 3 perms, 7 nattch.
-id_col() { id_row "$1" | awk -v n="$2" '{ print $n }'; }
+id_col() { segment_row_by_id "$1" | awk -v n="$2" '{ print $n }'; }
 is() { [[ "$1" == "$2" ]]; }
 # LOW <= VALUE <= HIGH, all whole numbers.
 between() { [[ "$1$2$3" =~ ^[0-9]+$ ]] && (( $1 <= $2 && $2 <= $3 )); }
@@ -185,6 +181,21 @@ run reader -t 1 "$keypath" 65
 ok "a reader with no writer gives up after -t 1: exit 1" status_is 1
 ok "... naming what it waited for" \
     err_has 'reader: gave up waiting for the writer to create the segment: timed out after 1 s'
+
+# Someone else's segment at our key (here: ours, but mode 0644): the reader refuses it.
+if command -v perl >/dev/null && command -v ipcrm >/dev/null; then
+    # shellcheck disable=SC2016 # perl code: perl expands its own variables
+    squat=$(perl -MIPC::SysV=IPC_CREAT,IPC_EXCL -e \
+        'print shmget(hex $ARGV[0], 1000, IPC_CREAT | IPC_EXCL | 0644) // die "$!\n"' "$key")
+    run reader -t 1 "$keypath" 65
+    ipcrm -m "$squat"
+    ok "a segment at the key with mode 644 is refused: exit 1, one line" \
+        eval 'status_is 1 && err_is_one_line'
+    ok "... naming the mode" err_has "reader: shmid $squat: its mode is 644, not 600: refusing it; .*"
+    ok "... before attaching" eval '! out_has "reader: attached.*"'
+else
+    skip "a segment at the key with mode 644 is refused" "needs perl and ipcrm"
+fi
 
 start early reader -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer to create'

@@ -1,12 +1,11 @@
 #define _GNU_SOURCE
 /* writer.c - lesson 05: read, change and remove a segment's record with shmctl.
  *
- * Start this first. It creates a segment (IPC_CREAT | IPC_EXCL, mode 0600) and
- * waits for the reader to attach. Then it prints what IPC_STAT reports, changes the
- * mode to 0400 and back with IPC_SET, and marks the segment for removal with
- * IPC_RMID while the reader is still attached. It goes on using it: it writes a
- * message, tells the reader through a shared flag, reads the reply, and detaches.
- * The segment dies when the reader, its last user, detaches.
+ * Start this first. It creates a segment and waits for the reader to attach, prints
+ * what IPC_STAT reports, changes the mode to 0400 and back with IPC_SET, and marks
+ * the segment for removal with IPC_RMID while the reader is still attached. It goes
+ * on using it (a message, the reader's reply), then detaches: the segment dies when
+ * the reader, its last user, detaches.
  *
  * Usage: writer [-t SECONDS] [KEYPATH [PROJ_ID]]
  *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'),
@@ -20,18 +19,16 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
-#include <unistd.h>
 
 #include "course.h"
 
 /* The segment holds a handoff flag, then a message (course.h). 1000 bytes: not a
  * whole page, so IPC_STAT can show that it reports the size as asked. */
 enum { SEGMENT_SIZE = 1000 };
-enum phase {
-    PHASE_CREATED = 0,          /* zero-filled: no reader yet */
-    PHASE_READER_ATTACHED = 1,  /* set by the reader once attached */
-    PHASE_REMOVAL_MARKED = 2,   /* set by the writer after IPC_RMID + a message */
-    PHASE_READER_REPLIED = 3,   /* set by the reader: message read, reply written */
+enum phase {                    /* 0 until the reader comes; then set by */
+    PHASE_READER_ATTACHED = 1,  /* the reader, once attached */
+    PHASE_REMOVAL_MARKED = 2,   /* the writer, after IPC_RMID and a message */
+    PHASE_READER_REPLIED = 3,   /* the reader, after its reply */
 };
 struct control {
     _Atomic uint32_t phase;     /* enum phase */
@@ -48,22 +45,20 @@ static void put_message(struct message *msg, const char *text)
     atomic_store(&msg->state, MESSAGE_READY);
 }
 
-/* Wait until the reader sets the phase to WANT: at most SECONDS, or until Ctrl-C.
- * A handoff takes milliseconds; only the reader's arrival may take longer. */
+/* Wait until the reader sets the phase to WANT: at most SECONDS, or until Ctrl-C. */
 static bool wait_for_phase(struct control *ctl, uint32_t want, unsigned seconds,
                            const char *what)
 {
-    struct deadline deadline;
+    struct deadline d;
 
-    deadline_start(&deadline, seconds);
-    while (atomic_load(&ctl->phase) != want) {
-        if (!deadline_pause(&deadline)) {
-            warn_msg("the reader did not %s: %s%s", what, wait_end_reason(&deadline),
+    deadline_start(&d, seconds);
+    while (atomic_load(&ctl->phase) != want)
+        if (!deadline_pause(&d)) {
+            warn_msg("the reader did not %s: %s%s", what, wait_end_reason(&d),
                      want == PHASE_READER_ATTACHED && !stop_signal ?
                      "; start ./reader" : "");
             return false;
         }
-    }
     return true;
 }
 
@@ -93,7 +88,7 @@ int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
     const char *keypath = ".", *why;
-    int proj_id = 'A', opt, shmid, status = EXIT_FAILURE;
+    int proj_id = 'A', arg, shmid, status = EXIT_FAILURE;
     bool marked = false;
     struct control *ctl;
     struct message *msg;
@@ -103,19 +98,11 @@ int main(int argc, char *argv[])
     key_t key;
 
     course_init(argv[0], "[-t SECONDS] [KEYPATH [PROJ_ID]]");
-    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
-        if (opt == ':')
-            usage_error("option -%c needs a value", optopt);
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        keypath = parse_path("KEYPATH", argv[optind]);
-    if (argc - optind > 1)
-        proj_id = (int) parse_number("PROJ_ID", argv[optind + 1], 1, 255);
+    arg = parse_options(argc, argv, &seconds, NULL, 2);
+    if (arg < argc)
+        keypath = parse_path("KEYPATH", argv[arg]);
+    if (arg + 1 < argc)
+        proj_id = (int) parse_number("PROJ_ID", argv[arg + 1], 1, 255);
     catch_stop_signals();
 
     key = ftok(keypath, proj_id);
