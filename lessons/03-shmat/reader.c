@@ -2,11 +2,10 @@
 /* reader.c - lesson 03: attach a segment read-only and read what the writer left.
  *
  * Start this after the writer (or before: it waits). It finds the segment by its
- * key, checks with IPC_STAT that it is ours, waits until the writer has detached
- * (so what it reads can only come from the segment itself), attaches it with
- * SHM_RDONLY and copies the message out as untrusted input. Then it shows that a
- * store through the read-only attachment is a SIGSEGV (in a child), detaches and,
- * as the segment's last user, removes it.
+ * key, checks with IPC_STAT that it is ours and that the writer has detached, then
+ * attaches it with SHM_RDONLY and copies the message out as untrusted input. A
+ * store through that attachment is a SIGSEGV (shown in a child). Then it detaches
+ * and, as the segment's last user, removes it.
  *
  * Usage: reader [-t SECONDS] [KEYPATH [PROJ_ID]]
  *        the same defaults as the writer; -t 10: how long to wait for the writer
@@ -26,9 +25,8 @@
 
 enum { TEXT_ROOM = 256 };       /* as in the writer */
 
-/* In the child, on the fault: say how it happened (write(2) is async-signal-
- * safe). SA_RESETHAND has restored the default action, so on return the store
- * runs again, faults again, and this time the SIGSEGV kills the child. */
+/* In the child, on the fault: say how it happened (write is async-signal-safe).
+ * SA_RESETHAND restored the default action: the store runs again and kills. */
 static void show_fault(int sig, siginfo_t *info, void *context)
 {
     static const char accerr[] = "reader: the child's store faulted: SIGSEGV "
@@ -60,9 +58,8 @@ int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
     const char *keypath = ".", *why;
-    int proj_id = 'A', opt, shmid, sig, status = EXIT_SUCCESS;
+    int proj_id = 'A', arg, shmid, sig, status = EXIT_SUCCESS;
     size_t size = sizeof(struct message) + TEXT_ROOM;
-    bool told = false;
     char text[TEXT_ROOM + 1];
     struct deadline deadline;
     struct shmid_ds ds;
@@ -70,43 +67,29 @@ int main(int argc, char *argv[])
     key_t key;
 
     course_init(argv[0], "[-t SECONDS] [KEYPATH [PROJ_ID]]");
-    /* "+": stop at the first non-option, so "-1" is a (bad) PROJ_ID, not an
-     * option; ":": report a missing value ourselves, in our one-line format. */
-    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
-        if (opt == ':')
-            usage_error("option -%c needs a value", optopt);
-        if (opt != 't')
-            usage_error("unknown option -%c", optopt);
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        keypath = parse_path("KEYPATH", argv[optind]);
-    if (argc - optind > 1)
-        proj_id = (int) parse_number("PROJ_ID", argv[optind + 1], 1, 255);
+    arg = parse_options(argc, argv, &seconds, NULL, 2);
+    if (arg < argc)
+        keypath = parse_path("KEYPATH", argv[arg++]);
+    if (arg < argc)
+        proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
     catch_stop_signals();
 
     key = ftok(keypath, proj_id);
     if (key == -1)
         fail("ftok(\"%s\", %d)", keypath, proj_id);
-    printf("reader: key %#010x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
+    printf("reader: key 0x%08x from ftok(\"%s\", %d)\n", (unsigned) key, keypath,
+           proj_id);
 
     /* Find the segment: no IPC_CREAT, so ENOENT until the writer has made it.
      * Size 0 accepts any size: IPC_STAT below checks it, with owner and mode. */
     deadline_start(&deadline, seconds);
     while ((shmid = shmget(key, 0, 0)) == -1) {
         if (errno != ENOENT)
-            fail("shmget(key %#010x, 0, 0)", (unsigned) key);
-        if (!told)
-            fprintf(stderr, "reader: waiting up to %u s for the writer to create "
-                    "the segment (key %#010x)\n", seconds, (unsigned) key);
-        told = true;
-        if (!deadline_pause(&deadline))
-            fail_msg("no segment for key %#010x: %s; start ./writer first",
+            fail("shmget(key 0x%08x, 0, 0)", (unsigned) key);
+        if (!keep_waiting(&deadline, "the writer to create the segment"))
+            fail_msg("no segment for key 0x%08x: %s; start ./writer first",
                      (unsigned) key, wait_end_reason(&deadline));
     }
-    told = false;
 
     for (;;) {
         if (shmctl(shmid, IPC_STAT, &ds) == -1)
@@ -114,27 +97,19 @@ int main(int argc, char *argv[])
         // slide: check
         /* Trust it only if it is mine, 0600 and big enough: keys, owners
          * and modes are public, anyone may have taken my key first. */
-        if (ds.shm_perm.uid != geteuid() ||
-            (ds.shm_perm.mode & 0777) != 0600 || ds.shm_segsz < size)
-            fail_msg("shmid %d (uid %u, mode %03o, %zu bytes) is not"
-                     " mine with 0600 and %zu bytes: refusing it", shmid,
-                     (unsigned) ds.shm_perm.uid,
-                     (unsigned) (ds.shm_perm.mode & 0777),
-                     (size_t) ds.shm_segsz, size);
+        why = segment_not_ours(&ds, size);
+        if (why != NULL)
+            fail_msg("shmid %d: %s: refusing it; remove it (ipcrm -m %d)"
+                     " or run 'make clean-ipc'", shmid, why, shmid);
         /* The writer has come and gone: it detached (shm_dtime is set)
          * and nobody is attached (shm_nattch is 0). */
         if (ds.shm_nattch == 0 && ds.shm_dtime != 0)
             break;
         // end slide
-        if (!told)
-            fprintf(stderr, "reader: waiting for the writer to write shmid %d and "
-                    "detach (nattch %lu)\n", shmid, (unsigned long) ds.shm_nattch);
-        told = true;
-        if (!deadline_pause(&deadline))
-            fail_msg("shmid %d: the writer has not written and detached (nattch %lu): "
-                     "%s; the segment is the writer's and stays: 'make clean-ipc' "
-                     "(or ipcrm -m %d) removes it", shmid,
-                     (unsigned long) ds.shm_nattch, wait_end_reason(&deadline), shmid);
+        if (!keep_waiting(&deadline, "the writer to write and detach"))
+            fail_msg("shmid %d: the writer has not written and detached: %s; it "
+                     "stays: 'make clean-ipc' (or ipcrm -m %d) removes it", shmid,
+                     wait_end_reason(&deadline), shmid);
     }
     printf("reader: found shmid %d: mine, mode %03o, %zu bytes, nattch 0: the writer "
            "has detached\n", shmid, (unsigned) (ds.shm_perm.mode & 0777),
@@ -168,20 +143,17 @@ int main(int argc, char *argv[])
     sig = signal_from_child(store_into, msg);
     if (sig == -1)
         warn("fork");
-    else if (sig == SIGSEGV)
-        printf("reader: a store through the read-only attachment killed the child "
-               "with SIGSEGV\n");
+    else if (sig == 0)
+        printf("reader: the child's store went through: no signal\n");
     else
-        printf("reader: the child's store ended with signal %d, not SIGSEGV\n", sig);
+        printf("reader: a store through the read-only attachment killed the child "
+               "with %s\n", signal_name(sig));
 
 out_detach:
-    if (shmdt(msg) == -1) {
-        warn("shmdt(%p)", (void *) msg);
-        status = EXIT_FAILURE;
-    } else {
-        printf("reader: detached\n");
-    }
-    if (status != EXIT_SUCCESS)     /* a refused segment is left for inspection */
+    if (shmdt(msg) == -1)
+        fail("shmdt(%p)", (void *) msg);
+    printf("reader: detached\n");
+    if (status != EXIT_SUCCESS)     /* a refused message is left for inspection */
         return status;
     /* The last user removes it: the writer left it for us on purpose. */
     if (shmctl(shmid, IPC_RMID, NULL) == -1)

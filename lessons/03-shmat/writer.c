@@ -30,24 +30,20 @@ enum { TEXT_ROOM = 256 };
 int main(int argc, char *argv[])
 {
     const char *keypath = ".", *text = "hello from the writer";
-    int proj_id = 'A', shmid;
+    int proj_id = 'A', arg, shmid;
     size_t size = sizeof(struct message) + TEXT_ROOM, length;
     struct message *msg;
     key_t key;
 
     course_init(argv[0], "[KEYPATH [PROJ_ID [MESSAGE]]]");
-    /* No options. "+": stop at the first non-option, so a MESSAGE may start
-     * with "-"; ":": no getopt message of its own before ours. */
-    if (getopt(argc, argv, "+:") != -1)
-        usage_error("unknown option -%c", optopt);
-    if (argc - optind > 3)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        keypath = parse_path("KEYPATH", argv[optind]);
-    if (argc - optind > 1)
-        proj_id = (int) parse_number("PROJ_ID", argv[optind + 1], 1, 255);
-    if (argc - optind > 2)
-        text = argv[optind + 2];
+    /* No options: any comes first, so a MESSAGE may start with "-". */
+    arg = parse_options(argc, argv, NULL, NULL, 3);
+    if (arg < argc)
+        keypath = parse_path("KEYPATH", argv[arg++]);
+    if (arg < argc)
+        proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
+    if (arg < argc)
+        text = argv[arg++];
     length = strlen(text);
     if (length == 0 || length > TEXT_ROOM)
         usage_error("MESSAGE has %zu bytes: expected 1 to %d", length, TEXT_ROOM);
@@ -55,23 +51,25 @@ int main(int argc, char *argv[])
     key = ftok(keypath, proj_id);
     if (key == -1)      /* -1 is also a valid key: never use it unchecked */
         fail("ftok(\"%s\", %d)", keypath, proj_id);
-    printf("writer: key %#010x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
+    printf("writer: key 0x%08x from ftok(\"%s\", %d)\n", (unsigned) key, keypath,
+           proj_id);
 
     /* IPC_EXCL: never reuse a segment left over or planted at our key. */
     shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
     if (shmid == -1)
         fail_hint("a segment with this key is left from an earlier run: "
                   "run 'make clean-ipc' (or ipcs -m, then ipcrm -m ID)",
-                  "shmget(key %#010x, %zu, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key, size);
+                  "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key,
+                  size);
     printf("writer: created shmid %d, %zu bytes, mode 0600\n", shmid, size);
 
     // slide: attach
-    /* NULL: the kernel picks a free address in this process. 0: read and
-     * write. On failure shmat returns (void *) -1, never NULL. */
+    /* NULL: the kernel picks a free address in this process. 0: read
+     * and write. On failure shmat returns (void *) -1, never NULL. */
     msg = shmat(shmid, NULL, 0);
     if (msg == (void *) -1) {
         warn("shmat(%d, NULL, 0)", shmid);
-        goto out_remove;        /* nobody can have used it yet: undo it */
+        goto out_remove;    /* nobody can have used it yet: undo it */
     }
     // end slide
     printf("writer: attached shmid %d at %p\n", shmid, (void *) msg);

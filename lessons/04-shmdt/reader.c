@@ -36,7 +36,7 @@ int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
     const char *keypath = ".", *why;
-    int proj_id = 'A', opt, shmid, sig;
+    int proj_id = 'A', arg, shmid, sig;
     struct message *msg;
     struct deadline deadline;
     struct shmid_ds ds;
@@ -44,46 +44,35 @@ int main(int argc, char *argv[])
     key_t key;
 
     course_init(argv[0], "[-t SECONDS] [KEYPATH [PROJ_ID]]");
-    opterr = 0;         /* we report a bad option ourselves, in one line */
-    /* "+": options come first, so a PROJ_ID of "-1" is a bad PROJ_ID. */
-    while ((opt = getopt(argc, argv, "+t:")) != -1) {
-        if (opt != 't')
-            usage_error("option -%c %s", optopt,
-                        optopt == 't' ? "needs a number of SECONDS" : "is unknown");
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        keypath = parse_path("KEYPATH", argv[optind]);
-    if (argc - optind > 1)
-        proj_id = (int) parse_number("PROJ_ID", argv[optind + 1], 1, 255);
+    arg = parse_options(argc, argv, &seconds, NULL, 2);
+    if (arg < argc)
+        keypath = parse_path("KEYPATH", argv[arg++]);
+    if (arg < argc)
+        proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
     catch_stop_signals();
 
     key = ftok(keypath, proj_id);
     if (key == -1)
         fail("ftok(\"%s\", %d)", keypath, proj_id);
-    printf("reader: key %#010x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
+    printf("reader: key 0x%08x from ftok(\"%s\", %d)\n", (unsigned) key, keypath,
+           proj_id);
 
     /* No IPC_CREAT: the reader never creates, so it never has to remove. */
     deadline_start(&deadline, seconds);
     while ((shmid = shmget(key, SEGMENT_SIZE, 0)) == -1) {
         if (errno != ENOENT)
-            fail("shmget(key %#010x, %d, 0)", (unsigned) key, SEGMENT_SIZE);
-        if (deadline.pause_ns == 100 * 1000)    /* say it once, on the first miss */
-            fprintf(stderr, "reader: waiting up to %u s for the writer to create "
-                    "the segment (key %#010x)\n", seconds, (unsigned) key);
-        if (!deadline_pause(&deadline))
-            fail_msg("no segment for key %#010x: %s; start ./writer first",
+            fail("shmget(key 0x%08x, %d, 0)", (unsigned) key, SEGMENT_SIZE);
+        if (!keep_waiting(&deadline, "the writer to create the segment"))
+            fail_msg("no segment for key 0x%08x: %s; start ./writer first",
                      (unsigned) key, wait_end_reason(&deadline));
     }
     /* Anyone can create a segment at our key first: use it only if it is ours. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    if (ds.shm_perm.uid != geteuid() || (ds.shm_perm.mode & 0777) != 0600)
-        fail_msg("shmid %d belongs to uid %u with mode %03o, not to you with 0600: "
-                 "refusing it", shmid, (unsigned) ds.shm_perm.uid,
-                 (unsigned) (ds.shm_perm.mode & 0777));
+    why = segment_not_ours(&ds, SEGMENT_SIZE);
+    if (why != NULL)
+        fail_msg("shmid %d: %s: refusing it; remove it (ipcrm -m %d) or run "
+                 "'make clean-ipc'", shmid, why, shmid);
     printf("reader: found shmid %d: mine, mode 600\n", shmid);
 
     // slide: attach
@@ -93,7 +82,7 @@ int main(int argc, char *argv[])
     /* The writer attached before it made the message READY, and stays
      * attached until we have gone: from READY on, shm_nattch is 2. */
     while (atomic_load(&msg->state) != MESSAGE_READY)
-        if (!deadline_pause(&deadline))
+        if (!keep_waiting(&deadline, "the writer's message"))
             goto out_no_message;
     // end slide
     if (shmctl(shmid, IPC_STAT, &ds) == -1) {
@@ -127,8 +116,8 @@ int main(int argc, char *argv[])
         fail("fork");
     if (sig == 0)
         fail_msg("a load from %p after shmdt did not kill the child", (void *) msg);
-    printf("reader: a load from %p after shmdt killed the child with SIG%s\n",
-           (void *) msg, sigabbrev_np(sig));
+    printf("reader: a load from %p after shmdt killed the child with %s\n",
+           (void *) msg, signal_name(sig));
     print_maps_line("reader: /proc/self/maps: ", msg);
     if (shmdt(msg) == -1)
         printf("reader: shmdt(%p) again gives %s: nothing is attached there\n",

@@ -7,20 +7,18 @@
 . "$TESTS_DIR/lib.sh"
 
 keypath=$TEST_TMP
-read -r dev ino < <(stat -c '%d %i' "$keypath")
-key_for() { printf '0x%08x' $(( ($1 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) )); }
+key_for() { ftok_key "$keypath" "$1"; }
 key=$(key_for 65)
 uid=$(id -u)
 text='this message outlives every attachment'
 
-# Rows of /proc/sysvipc/shm for a key (given in hex) or for a shmid.
-no_segment_at() { ! awk -v k="$(($1))" 'NR > 1 && $1 == k { f = 1 } END { exit !f }' /proc/sysvipc/shm; }
-no_segment_id() { ! awk -v id="$1" 'NR > 1 && $2 == id { f = 1 } END { exit !f }' /proc/sysvipc/shm; }
+no_segment_id() { [[ -z "$(segment_row_by_id "$1")" ]]; }
 # The Nth "shm_nattch X" that FILE reports.
 nattch_in() { grep -o 'shm_nattch [0-9]*' "$1" | sed -n "$2{s/shm_nattch //p}"; }
 
-# ---- the pair, as make run does it ----------------------------------------------
+# ---- the pair, as make run does it: the reader starts when the writer waits -------
 start --vg writer writer "$keypath" 65
+wait_for_line "$TEST_TMP/writer.out" '^writer: waiting for the reader'
 start --vg reader reader "$keypath" 65
 finish reader
 r=$out
@@ -72,13 +70,13 @@ ok "... and /proc/sysvipc/shm agrees" no_segment_id "$shmid"
 
 # ---- a reader started first waits for the writer ----------------------------------
 start early reader -t 20 "$keypath" 65
-wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer'
+wait_for_line "$TEST_TMP/early.err" '^reader: waiting up to 20 s for the writer to create the segment$'
 start late writer "$keypath" 65
 finish early
 ok "a reader started first waits, then finds the segment" status_is 0
 finish late
 ok "... and the pair completes" status_is 0
-ok "... leaving nothing at the key" no_segment_at "$key"
+ok "... leaving nothing at the key" no_segment "$key"
 
 # ---- a missing partner: both sides give up after -t 1 (all at the same time) -------
 # Segments made by hand (perl's shmget), as another program could have left them:
@@ -96,12 +94,12 @@ finish lonely_writer
 ok "a writer with no reader gives up after -t 1: exit 1" status_is 1
 ok "... saying what it waited for, in one line" err_has \
     'writer: no reader has copied the message and detached: timed out after 1 s; start \./reader'
-ok "... and removes its segment" no_segment_at "$(key_for 70)"
+ok "... and removes its segment" no_segment "$(key_for 70)"
 finish lonely_reader
 ok "a reader with no writer gives up after -t 1: exit 1" status_is 1
 ok "... naming the key, the timeout and what to do" err_has \
     "reader: no segment for key $(key_for 71): timed out after 1 s; start \./writer first"
-ok "... and creates nothing" no_segment_at "$(key_for 71)"
+ok "... and creates nothing" no_segment "$(key_for 71)"
 if (( have_perl )); then
     finish empty_reader
     ok "a reader finding a segment with no message gives up after -t 1: exit 1" status_is 1
@@ -111,7 +109,8 @@ if (( have_perl )); then
     run reader -t 1 "$keypath" 73
     ipcrm -m "$squat_id"
     ok "a segment at our key with mode 644 is refused: exit 1" status_is 1
-    ok "... in one line" err_has "reader: shmid $squat_id belongs to uid $uid with mode 644, not to you with 0600: refusing it"
+    ok "... in one line, with what to do" err_has \
+        "reader: shmid $squat_id: its mode is 644, not 600: refusing it; remove it \(ipcrm -m $squat_id\) or run 'make clean-ipc'"
 else
     skip "a segment with no message, or mode 644, is refused" "perl is not installed"
 fi
@@ -119,7 +118,7 @@ fi
 # ---- stopped while waiting for the reader: the writer still removes it --------------
 for sig in INT TERM; do
     start waiting writer -t 30 "$keypath" 65
-    wait_for_line "$TEST_TMP/waiting.err" 'writer: waiting up to 30 s: start \./reader'
+    wait_for_line "$TEST_TMP/waiting.err" '^writer: waiting up to 30 s for \./reader in another terminal$'
     if [[ $sig == TERM ]]; then
         start second writer "$keypath" 65
         finish second
@@ -132,7 +131,7 @@ for sig in INT TERM; do
     ok "SIG$sig while the writer waits: exit 1" status_is 1
     ok "... saying it was interrupted" err_has \
         "writer: no reader has copied the message and detached: interrupted by SIG$sig; start \./reader"
-    ok "... and the segment is gone" no_segment_at "$key"
+    ok "... and the segment is gone" no_segment "$key"
 done
 
 # ---- bad arguments --------------------------------------------------------------------
@@ -152,10 +151,10 @@ for prog in writer reader; do
     run "$prog" "$TEST_TMP/missing" 65
     ok "$prog with a missing KEYPATH: exit 1, ENOENT" call_fails 'ftok\(.*missing.*\): ENOENT .*'
     run "$prog" -x
-    ok "$prog -x: usage error" usage_fails 'option -x is unknown'
+    ok "$prog -x: usage error" usage_fails 'unknown option -x'
     run "$prog" -t
-    ok "$prog -t without a value: usage error" usage_fails 'option -t needs a number of SECONDS'
+    ok "$prog -t without a value: usage error" usage_fails 'option -t needs a value'
     run "$prog" "$keypath" 65 extra
     ok "$prog with too many arguments: usage error" usage_fails 'too many arguments'
 done
-ok "nothing is left at the key" no_segment_at "$key"
+ok "nothing is left at the key" no_segment "$key"

@@ -2,11 +2,10 @@
 /* writer.c - lesson 04: shmdt detaches, it never destroys.
  *
  * Start this first. It creates a segment, attaches it (shm_nattch 1), writes a
- * message and waits for the reader to attach (2), copy it and detach (1). Then it
- * detaches too (0). Nobody is attached, yet the segment and the message are
- * still in the kernel: it attaches again and finds the message intact. A child
- * forked now shares the attachment (2) until it exits (1). Only then does the
- * writer detach and remove the segment with IPC_RMID.
+ * message and waits until the reader has attached (2), copied it and detached (1).
+ * It detaches too (0), yet the segment and the message stay: it attaches again,
+ * finds the message intact, forks a child that shares the attachment (2, then 1),
+ * and only then detaches and removes the segment with IPC_RMID.
  *
  * Usage: writer [-t SECONDS] [KEYPATH [PROJ_ID]]
  *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'),
@@ -52,7 +51,7 @@ int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
     const char *keypath = ".", *why;
-    int proj_id = 'A', opt, shmid;
+    int proj_id = 'A', arg, shmid;
     struct message *msg;
     struct deadline deadline;
     struct shmid_ds ds;
@@ -60,31 +59,23 @@ int main(int argc, char *argv[])
     key_t key;
 
     course_init(argv[0], "[-t SECONDS] [KEYPATH [PROJ_ID]]");
-    opterr = 0;         /* we report a bad option ourselves, in one line */
-    /* "+": options come first, so a PROJ_ID of "-1" is a bad PROJ_ID. */
-    while ((opt = getopt(argc, argv, "+t:")) != -1) {
-        if (opt != 't')
-            usage_error("option -%c %s", optopt,
-                        optopt == 't' ? "needs a number of SECONDS" : "is unknown");
-        seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
-    }
-    if (argc - optind > 2)
-        usage_error("too many arguments");
-    if (argc - optind > 0)
-        keypath = parse_path("KEYPATH", argv[optind]);
-    if (argc - optind > 1)
-        proj_id = (int) parse_number("PROJ_ID", argv[optind + 1], 1, 255);
+    arg = parse_options(argc, argv, &seconds, NULL, 2);
+    if (arg < argc)
+        keypath = parse_path("KEYPATH", argv[arg++]);
+    if (arg < argc)
+        proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
     catch_stop_signals();
 
     key = ftok(keypath, proj_id);
     if (key == -1)      /* -1 is also a valid key: never use it unchecked */
         fail("ftok(\"%s\", %d)", keypath, proj_id);
-    printf("writer: key %#010x from ftok(\"%s\", %d)\n", (unsigned) key, keypath, proj_id);
+    printf("writer: key 0x%08x from ftok(\"%s\", %d)\n", (unsigned) key, keypath,
+           proj_id);
     shmid = shmget(key, SEGMENT_SIZE, IPC_CREAT | IPC_EXCL | 0600);
     if (shmid == -1)
         fail_hint("a segment with this key is left from an earlier run: "
                   "run 'make clean-ipc' (or ipcs -m, then ipcrm -m ID)",
-                  "shmget(key %#010x, %d, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key,
+                  "shmget(key 0x%08x, %d, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key,
                   SEGMENT_SIZE);
     printf("writer: created shmid %d, %d bytes, mode 0600\n", shmid, SEGMENT_SIZE);
 
@@ -107,13 +98,9 @@ int main(int argc, char *argv[])
      * say it has gone: only the kernel's count, shm_nattch, can. */
     deadline_start(&deadline, seconds);
     while (atomic_load(&msg->state) != MESSAGE_SEEN ||
-           nattch_of(shmid) != 1) {
-        if (deadline.pause_ns == 100 * 1000)    /* first miss */
-            fprintf(stderr, "writer: waiting up to %u s: start "
-                    "./reader in another terminal\n", seconds);
-        if (!deadline_pause(&deadline))
+           nattch_of(shmid) != 1)
+        if (!keep_waiting(&deadline, "./reader in another terminal"))
             goto out_no_reader;
-    }
     // end slide
     printf("writer: the reader has copied it and detached: shm_nattch %ld\n",
            nattch_of(shmid));
@@ -126,8 +113,7 @@ int main(int argc, char *argv[])
         goto out_remove;
     }
     // end slide
-    /* Only one thing makes this IPC_STAT fail: an admin setting that frees
-     * segments at nattch 0, against the System V rules. */
+    /* Only an admin setting against the System V rules frees it at nattch 0. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail_hint("the kernel freed the segment at nattch 0: /proc/sys/kernel/"
                   "shm_rmid_forced is 1 here", "shmctl(%d, IPC_STAT) after shmdt", shmid);
