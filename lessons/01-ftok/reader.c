@@ -1,19 +1,22 @@
 #define _GNU_SOURCE
 /* reader.c - lesson 01: derive the writer's key on your own; see what changes it.
  *
- * Start it after the writer, before it, or alone: nothing waits, because a key is
- * only a number computed from a file. Given the writer's path and proj_id the
- * reader prints the writer's key: that agreement is the whole rendezvous. Then it
- * follows a key file of its own, in a private directory, through its life:
- * created; deleted (ftok now fails with -1, itself a valid key); created again;
- * replaced. It removes the file and the directory on every path.
+ * Start it after the writer, before it, or alone: nothing waits, as a key is only
+ * a number computed from a file. From the writer's path and proj_id it prints the
+ * writer's key: that agreement is the whole rendezvous. Then it follows a key file
+ * of its own, in a private directory, through its life: created; deleted (ftok
+ * fails with -1, itself a valid key); created again; replaced. It removes the file
+ * and the directory on every path.
  *
  * Usage: reader [KEYPATH [PROJ_ID]]
  *        the same defaults as the writer: KEYPATH ".", PROJ_ID 65 ('A')
+ *
+ *   terminal 1$ ./writer          terminal 2$ ./reader
+ *   reader: key 0x4100d2a5 from ftok(".", 65)
+ *   ...
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,27 +27,24 @@
 
 #include "course.h"
 
-/* Make an empty file that is ours alone: O_EXCL never reuses an existing
- * file, O_NOFOLLOW refuses a symbolic link planted at the name. */
+/* A new empty file, ours alone: O_EXCL never reuses an existing file,
+ * O_NOFOLLOW refuses a symbolic link planted at the name. */
 static bool create_file(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
-    if (fd == -1) {
+    if (fd == -1)
         warn("open(\"%s\", O_CREAT|O_EXCL|O_NOFOLLOW, 0600)", path);
-        return false;
-    }
-    close(fd);                      /* empty, nothing to flush: cannot lose data */
-    return true;
+    else
+        close(fd);              /* nothing written, so nothing to lose */
+    return fd != -1;
 }
 
-/* The key file's last key and inode number; key -1 before the first. */
-struct seen {
-    key_t key;
-    ino_t ino;
-};
+/* The key file's last key and inode number (0 before the first: no file has
+ * inode 0, while -1 is a key like any other). */
+struct seen { key_t key; ino_t ino; };
 
-/* Print the inode and key of PATH, and whether the key changed. */
+/* Print PATH's inode and key, and how the key compares with the last. */
 static bool show_key(const char *what, const char *path, int proj_id,
                      struct seen *last)
 {
@@ -56,9 +56,9 @@ static bool show_key(const char *what, const char *path, int proj_id,
         warn("%s(\"%s\")", key == -1 ? "ftok" : "stat", path);
         return false;
     }
-    if (last->key != -1 && key != last->key)
+    if (last->ino != 0 && key != last->key)
         change = ": a new key";
-    else if (last->key != -1)
+    else if (last->ino != 0)
         change = st.st_ino == last->ino ? ": the same key (inode number reused)"
                                         : ": the same key (same low 16 inode bits)";
     printf("reader: %s: inode %ju, key 0x%08x%s\n", what, (uintmax_t) st.st_ino,
@@ -68,35 +68,20 @@ static bool show_key(const char *what, const char *path, int proj_id,
     return true;
 }
 
-/* Remove the key file, if it is there, and the directory. */
-static bool remove_all(const char *dir, const char *path)
-{
-    if (unlink(path) == -1 && errno != ENOENT) {
-        warn("unlink(\"%s\")", path);
-        return false;               /* rmdir would fail: ENOTEMPTY */
-    }
-    if (rmdir(dir) == -1) {
-        warn("rmdir(\"%s\")", dir);
-        return false;
-    }
-    return true;
-}
-
 int main(int argc, char *argv[])
 {
     const char *keypath = ".";
-    int proj_id = 'A', shmid, status = EXIT_FAILURE;
+    int proj_id = 'A', first, shmid, status = EXIT_FAILURE;
     char dir[] = "/tmp/ftok-01.XXXXXX", path[64], spare[64];
-    struct seen last = { .key = -1 };
+    struct seen last = { 0 };
     key_t key;
 
     course_init(argv[0], "[KEYPATH [PROJ_ID]]");
-    if (argc > 3)
-        usage_error("too many arguments");
-    if (argc > 1)
-        keypath = parse_path("KEYPATH", argv[1]);
-    if (argc > 2)
-        proj_id = (int) parse_number("PROJ_ID", argv[2], 1, 255);
+    first = parse_options(argc, argv, NULL, NULL, 2);
+    if (argc > first)
+        keypath = parse_path("KEYPATH", argv[first]);
+    if (argc > first + 1)
+        proj_id = (int) parse_number("PROJ_ID", argv[first + 1], 1, 255);
 
     // slide: agree
     /* The writer's path and proj_id give the writer's key: nothing
@@ -108,11 +93,9 @@ int main(int argc, char *argv[])
            (unsigned) key, keypath, proj_id);
     // end slide
 
-    /* From here on we own things to remove. Ctrl-C only notes the signal,
-     * and these few milliseconds of work run to the end; a closed output
-     * pipe (./reader | head -n 2) gives EPIPE instead of killing us. */
+    /* From here on there is something to remove: Ctrl-C only notes the
+     * signal, and these few milliseconds of work run to the end. */
     catch_stop_signals();
-    signal(SIGPIPE, SIG_IGN);
     if (mkdtemp(dir) == NULL)       /* a new directory, mode 0700: ours alone */
         fail("mkdtemp(\"%s\")", dir);
     snprintf(path, sizeof path, "%s/key-file", dir);
@@ -132,8 +115,7 @@ int main(int argc, char *argv[])
         warn_msg("ftok of a deleted file did not fail with ENOENT");
         goto out_remove;
     }
-    printf("reader: deleted it: ftok returns -1 (%s)\n",
-           errno_name(errno));
+    printf("reader: deleted it: ftok returns -1 (ENOENT)\n");
     // end slide
 
     // slide: minus-one
@@ -150,12 +132,9 @@ int main(int argc, char *argv[])
         goto out_remove;
     }
     // end slide
-    if (shmid != -1)
-        printf("reader: -1 is also key 0x%08x: shmget created segment %d"
-               " with it (now removed)\n", (unsigned) key, shmid);
-    else
-        printf("reader: -1 is also key 0x%08x: a segment already exists"
-               " there (EEXIST)\n", (unsigned) key);
+    printf("reader: -1 is also key 0x%08x: shmget %s\n", (unsigned) key,
+           shmid == -1 ? "found a segment there (EEXIST)"
+                       : "created a segment with it (now removed)");
 
     // slide: recreate
     /* A key names an inode, not a path: a new file under the old name
@@ -168,22 +147,23 @@ int main(int argc, char *argv[])
      * rename it over the old one), always gives another inode. */
     if (!create_file(spare))
         goto out_remove;
-    if (rename(spare, path) == -1) {
+    if (rename(spare, path) == -1)
         warn("rename(\"%s\", \"%s\")", spare, path);
-        unlink(spare);
-        goto out_remove;
-    }
-    if (!show_key("replaced it by rename()", path, proj_id, &last))
-        goto out_remove;
-    status = EXIT_SUCCESS;
+    else if (show_key("replaced it by rename()", path, proj_id, &last))
+        status = EXIT_SUCCESS;
 
 out_remove:
-    if (remove_all(dir, path))
-        printf("reader: removed %s\n", dir);
-    else
+    /* Whatever is there, on every path (if an unlink fails, rmdir says so). */
+    unlink(spare);
+    unlink(path);
+    if (rmdir(dir) == -1) {
+        warn("rmdir(\"%s\")", dir);
         status = EXIT_FAILURE;
+    } else {
+        printf("reader: removed %s\n", dir);
+    }
     if (stop_signal) {
-        warn_msg("stopped by signal %d, after cleaning up", (int) stop_signal);
+        warn_msg("stopped by %s, after cleaning up", signal_name(stop_signal));
         status = EXIT_FAILURE;
     }
     return status;

@@ -35,18 +35,17 @@ static key_t checked_ftok(const char *keypath, int proj_id)
 int main(int argc, char *argv[])
 {
     const char *keypath = ".";
-    int proj_id = 'A', other_id;
+    int proj_id = 'A', other_id, first;
     unsigned by_hand;
     key_t key, other;
     struct stat st;
 
     course_init(argv[0], "[KEYPATH [PROJ_ID]]");
-    if (argc > 3)
-        usage_error("too many arguments");
-    if (argc > 1)
-        keypath = parse_path("KEYPATH", argv[1]);
-    if (argc > 2)
-        proj_id = (int) parse_number("PROJ_ID", argv[2], 1, 255);
+    first = parse_options(argc, argv, NULL, NULL, 2);
+    if (argc > first)
+        keypath = parse_path("KEYPATH", argv[first]);
+    if (argc > first + 1)
+        proj_id = (int) parse_number("PROJ_ID", argv[first + 1], 1, 255);
 
     // slide: ftok
     /* ftok stat()s the path and packs what it finds into a key_t. It

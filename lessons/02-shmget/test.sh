@@ -6,12 +6,8 @@
 . "$TESTS_DIR/lib.sh"
 
 keypath=$TEST_TMP
-read -r dev ino < <(stat -c '%d %i' "$keypath")
-key=$(printf '0x%08x' $(( (65 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) )))
-next_key=$(printf '0x%08x' $(( (66 & 0xff) << 24 | (dev & 0xff) << 16 | (ino & 0xffff) )))
-
-segment_row() { awk -v k="$((key))" 'NR > 1 && $1 == k' /proc/sysvipc/shm; }
-no_segment() { [[ -z "$(segment_row)" ]]; }
+key=$(ftok_key "$keypath" 65)
+next_key=$(ftok_key "$keypath" 66)
 
 # ---- the pair, as make run does it ----------------------------------------------
 start --vg writer writer "$keypath" 65
@@ -35,7 +31,7 @@ ok "a size larger than the segment gives EINVAL" has_line "$r" 'reader: asking f
 ok "a second IPC_CREAT|IPC_EXCL gives EEXIST" has_line "$r" 'reader: creating it again with IPC_EXCL gives EEXIST'
 ok "a key with no segment gives ENOENT" has_line "$r" "reader: key $next_key .* has no segment: ENOENT"
 ok "the writer removed the segment" has_line "$w" "writer: removed shmid $shmid"
-ok "no segment is left at the key" no_segment
+ok "no segment is left at the key" no_segment "$key"
 
 # ---- a leftover segment: EEXIST with the fix ------------------------------------
 start first writer -t 20 "$keypath" 65
@@ -50,36 +46,53 @@ ok "a reader asking for more than exists fails with EINVAL" \
 kill -TERM "${pid[first]}"
 finish first
 ok "SIGTERM while the writer waits: exit 1" status_is 1
-ok "... and the writer removes the segment" no_segment
+ok "... and the writer removes the segment" no_segment "$key"
 
 start first writer -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
 kill -INT "${pid[first]}"
 finish first
-ok "Ctrl-C while the writer waits: exit 1, interrupted" err_has 'writer: interrupted while waiting for the reader'
-ok "... and the segment is gone" no_segment
+ok "Ctrl-C while the writer waits: exit 1" status_is 1
+ok "... saying so in one line" err_has 'writer: no word from the reader: interrupted by SIGINT'
+ok "... and the segment is gone" no_segment "$key"
 
 # ---- waiting, both ways ------------------------------------------------------------
 run writer -t 1 "$keypath" 65
 ok "a writer with no reader gives up after -t 1: exit 1" status_is 1
-ok "... says so in one line" err_has 'writer: no word from the reader after 1 s: giving up'
-ok "... and removes its segment" no_segment
+ok "... says so in one line" err_has 'writer: no word from the reader: timed out after 1 s'
+ok "... and removes its segment" no_segment "$key"
 
 run reader -t 1 "$keypath" 65
 ok "a reader with no writer gives up: exit 1" status_is 1
 ok "... naming the key, the timeout and what to do" \
-    err_has "reader: no segment for key $key: timed out after 1 s; start ./writer first"
+    err_has "reader: no segment for key $key: timed out after 1 s; run ./writer first"
 
 start early reader -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer'
 start late writer "$keypath" 65
 finish early
 ok "a reader started first waits, then finds the segment" status_is 0
+ok "... having said once, on stderr, what it waits for" \
+    has_line "$err" 'reader: waiting up to 20 s for the writer to create the segment'
 finish late
 ok "... and the pair completes" status_is 0
-ok "... leaving nothing" no_segment
+ok "... leaving nothing" no_segment "$key"
 
 # ---- a segment that is not ours is refused ------------------------------------------
+# Ours but mode 0666, as in Break it: planted with perl's shmget (no shell tool can
+# create a segment at a given key).
+if command -v perl >/dev/null; then
+    # shellcheck disable=SC2016 # $id and @ARGV are perl's
+    id=$(perl -e 'my $id = shmget(hex($ARGV[0]), 100, 01000 | 02000 | 0666);
+                  defined $id or die "shmget: $!\n"; print "$id\n"' "$key")
+    run reader -t 1 "$keypath" 65
+    ok "a segment at our key with mode 0666 is refused: exit 1" status_is 1
+    ok "... in one line naming the mode and what to do" \
+        err_has "reader: shmid $id: its mode is 666, not 600: refusing it; remove it \(ipcrm -m $id\) or run 'make clean-ipc'"
+    [[ -n "$id" ]] && ipcrm -m "$id"
+else
+    skip "a segment at our key with mode 0666 is refused" "perl is not installed"
+fi
 if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; then
     # A key path the user nobody can reach: a directory of its own outside TEST_TMP.
     shared=$(mktemp -d "${TMPDIR:-/tmp}/shmget-squat.XXXXXX")
@@ -89,8 +102,8 @@ if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; th
     if wait_for_line "$TEST_TMP/squat.out" 'waiting for the reader' 10; then
         run reader -t 1 "$shared" 65
         ok "a segment at our key owned by another user is refused: exit 1" status_is 1
-        ok "... with one line naming owner and mode" \
-            err_has 'reader: shmid [0-9]+ belongs to uid [0-9]+ with mode 600, not to you with 0600: refusing it'
+        ok "... in one line naming the owner" \
+            err_has "reader: shmid [0-9]+: it belongs to uid $(id -u nobody), not to you \(uid 0\): refusing it; .*"
     else
         ok "the user nobody can create a segment" false
     fi
@@ -115,10 +128,14 @@ for prog in writer reader; do
         call_fails 'ftok\(.*missing.*\): ENOENT .*'
     run "$prog" -t 0
     ok "$prog -t 0: usage error" usage_fails SECONDS
+    run "$prog" -t
+    ok "$prog -t without a value: usage error" usage_fails 'option -t needs a value'
+    run "$prog" -x "$keypath"
+    ok "$prog -x: usage error" usage_fails 'unknown option -x'
     run "$prog" a b c d
     ok "$prog with too many arguments: usage error" usage_fails 'too many arguments'
 done
 run writer "$keypath" 65 0
 prog=writer
 ok "writer SIZE 0: usage error" usage_fails SIZE
-ok "nothing is left at the key" no_segment
+ok "nothing is left at the key" no_segment "$key"
