@@ -38,8 +38,8 @@ start first writer -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
 run writer "$keypath" 65
 ok "a second writer exits 1" status_is 1
-ok "... with one line naming EEXIST and 'make clean-ipc'" \
-    err_has "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); .*make clean-ipc.*"
+ok "... with one line naming EEXIST, the shmid that holds the key, and the fix" \
+    err_has "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \(uid [0-9]+, nattch [0-9]+\) already has key $key: .*make clean-ipc.*ipcrm -m [0-9]+"
 run reader "$keypath" 65 200
 ok "a reader asking for more than exists fails with EINVAL" \
     err_has "reader: shmget\(key $key, 200, 0\): EINVAL .*"

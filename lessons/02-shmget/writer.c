@@ -68,8 +68,7 @@ int main(int argc, char *argv[])
      * left by a crashed run or planted by someone else. 0600: only us. */
     shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
     if (shmid == -1)
-        fail_hint(errno != EEXIST ? NULL :
-                  "a segment has this key already: run 'make clean-ipc'",
+        fail_hint(errno == EEXIST ? key_in_use_hint(key) : NULL,
                   "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600)",
                   (unsigned) key, size);
     // end slide

@@ -14,6 +14,7 @@
  *   $ ipcs -m          # the segment is still there: nattch 0, no process
  *   $ ./reader
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +58,9 @@ int main(int argc, char *argv[])
     /* IPC_EXCL: never reuse a segment left over or planted at our key. */
     shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
     if (shmid == -1)
-        fail_hint("a segment with this key is left from an earlier run: "
-                  "run 'make clean-ipc' (or ipcs -m, then ipcrm -m ID)",
-                  "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key,
-                  size);
+        fail_hint(errno == EEXIST ? key_in_use_hint(key) : NULL,
+                  "shmget(key 0x%08x, %zu, IPC_CREAT|IPC_EXCL|0600)",
+                  (unsigned) key, size);
     printf("writer: created shmid %d, %zu bytes, mode 0600\n", shmid, size);
 
     // slide: attach

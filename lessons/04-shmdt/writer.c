@@ -73,10 +73,9 @@ int main(int argc, char *argv[])
            proj_id);
     shmid = shmget(key, SEGMENT_SIZE, IPC_CREAT | IPC_EXCL | 0600);
     if (shmid == -1)
-        fail_hint("a segment with this key is left from an earlier run: "
-                  "run 'make clean-ipc' (or ipcs -m, then ipcrm -m ID)",
-                  "shmget(key 0x%08x, %d, IPC_CREAT|IPC_EXCL|0600)", (unsigned) key,
-                  SEGMENT_SIZE);
+        fail_hint(errno == EEXIST ? key_in_use_hint(key) : NULL,
+                  "shmget(key 0x%08x, %d, IPC_CREAT|IPC_EXCL|0600)",
+                  (unsigned) key, SEGMENT_SIZE);
     printf("writer: created shmid %d, %d bytes, mode 0600\n", shmid, SEGMENT_SIZE);
 
     msg = shmat(shmid, NULL, 0);

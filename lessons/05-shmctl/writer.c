@@ -13,6 +13,7 @@
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +114,7 @@ int main(int argc, char *argv[])
 
     shmid = shmget(key, SEGMENT_SIZE, IPC_CREAT | IPC_EXCL | 0600);
     if (shmid == -1)
-        fail_hint("a segment with this key is left from an earlier run: "
-                  "run 'make clean-ipc' (or ipcs -m, then ipcrm -m ID)",
+        fail_hint(errno == EEXIST ? key_in_use_hint(key) : NULL,
                   "shmget(key 0x%08x, %d, IPC_CREAT|IPC_EXCL|0600)",
                   (unsigned) key, SEGMENT_SIZE);
     printf("writer: created shmid %d, %d bytes, mode 0600\n", shmid, SEGMENT_SIZE);
