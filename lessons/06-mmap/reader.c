@@ -40,13 +40,12 @@ static void store_into(void *addr) { *(volatile char *) addr = 1; }
 static int open_when_ready(const char *path, unsigned seconds, struct stat *st)
 {
     struct deadline d;
-    int fd;
 
     deadline_start(&d, seconds);
     for (;;) {
         /* O_NOFOLLOW: a symlink at the name is ELOOP, not followed.
          * O_NONBLOCK: a FIFO at the name cannot block open() forever. */
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd == -1 && errno != ENOENT)
             fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
                       "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
@@ -74,7 +73,6 @@ int main(int argc, char *argv[])
     const struct message *msg;
     struct deadline d;
     struct stat st;
-    int32_t writer;
     int arg, fd;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
@@ -133,7 +131,7 @@ int main(int argc, char *argv[])
         printf("reader: update %u: \"%s\"\n", seq, text);
         /* A pid is input too: kill(0, sig) would signal our process
          * group, kill(-1, sig) every process we may signal. */
-        writer = *(const int32_t *) map;
+        int32_t writer = *(const int32_t *) map;
         if (writer <= 1 || writer == getpid())
             fail_msg("%s: %d is not a writer's pid: refusing it", path, (int) writer);
         // slide: answer
