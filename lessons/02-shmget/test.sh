@@ -93,7 +93,8 @@ if command -v perl >/dev/null; then
 else
     skip "a segment at our key with mode 0666 is refused" "perl is not installed"
 fi
-if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; then
+if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null &&
+   runuser -u nobody -- test -x "$LESSON_DIR/writer"; then
     # A key path the user nobody can reach: a directory of its own outside TEST_TMP.
     shared=$(mktemp -d "${TMPDIR:-/tmp}/shmget-squat.XXXXXX")
     chmod 0755 "$shared"
@@ -111,7 +112,7 @@ if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; th
     wait "$squatter"
     rmdir "$shared"
 else
-    skip "a segment owned by another user is refused" "needs root and the user nobody to create one"
+    skip "a segment owned by another user is refused" "needs root, and a user nobody who can run the writer"
 fi
 
 # ---- bad arguments --------------------------------------------------------------------
