@@ -293,6 +293,17 @@ const char *wait_end_reason(const struct deadline *d)
     return reason;
 }
 
+const char *dir_not_private(const struct stat *st)
+{
+    if (!S_ISDIR(st->st_mode))
+        return "it is not a directory";
+    if (st->st_mode & S_IWOTH)
+        return "every user may write there, so anyone could take the file's name "
+               "first; use a directory of your own, e.g. d=$(mktemp -d) or "
+               "d=$(mktemp -d /dev/shm/lab.XXXXXX)";
+    return NULL;
+}
+
 bool keep_waiting(struct deadline *d, const char *what)
 {
     if (d->pause_ns == 100 * 1000)      /* no pause yet: this is the first miss */

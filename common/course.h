@@ -125,6 +125,10 @@ bool message_copy(const struct message *shared, size_t shared_size,
  * file). Fill DS with shmctl(IPC_STAT) and ST with fstat() first. */
 const char *segment_not_ours(const struct shmid_ds *ds, size_t min_size);
 const char *file_not_ours(const struct stat *st, off_t size);
+/* Why a directory is no place for a file with a fixed name, or NULL: it must be a
+ * directory that other users cannot write to, or anyone could put a file or a
+ * symlink at that name first (as in /tmp or /dev/shm). Fill ST with stat(). */
+const char *dir_not_private(const struct stat *st);
 
 /* The next step after shmget(IPC_CREAT|IPC_EXCL) fails with EEXIST: which segment
  * has the key (from /proc/sysvipc/shm) and how to remove it:
