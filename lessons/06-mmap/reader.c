@@ -36,33 +36,6 @@
 static void load_from(void *addr) { (void) *(volatile char *) addr; }
 static void store_into(void *addr) { *(volatile char *) addr = 1; }
 
-/* Open PATH once the writer has created it and given it its size. */
-static int open_when_ready(const char *path, unsigned seconds, struct stat *st)
-{
-    struct deadline d;
-
-    deadline_start(&d, seconds);
-    for (;;) {
-        /* O_NOFOLLOW: a symlink at the name is ELOOP, not followed.
-         * O_NONBLOCK: a FIFO at the name cannot block open() forever. */
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd == -1 && errno != ENOENT)
-            fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
-                      "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
-        if (fd != -1) {
-            if (fstat(fd, st) == -1)
-                fail("fstat(%s)", path);
-            /* Ours but still empty: the writer is about to ftruncate it. */
-            if (file_not_ours(st, 0) != NULL)
-                return fd;
-            close(fd);
-        }
-        if (!keep_waiting(&d, "the writer to create " FILE_NAME))
-            fail_msg("no %s from a writer: %s; start ./writer first", path,
-                     wait_end_reason(&d));
-    }
-}
-
 int main(int argc, char *argv[])
 {
     long page = sysconf(_SC_PAGESIZE);
@@ -86,9 +59,26 @@ int main(int argc, char *argv[])
     /* A missing directory is an error now; a missing file is worth a wait. */
     if (stat(dir, &st) == -1)
         fail("stat(%s)", dir);
-    if (!S_ISDIR(st.st_mode))
-        fail_msg("%s is not a directory", dir);
-    fd = open_when_ready(path, seconds, &st);
+
+    /* Wait for the file, and for the writer to size it: an empty file of
+     * ours is one it has only just created. O_NOFOLLOW: a symlink at the
+     * name is ELOOP; O_NONBLOCK: a FIFO there cannot block open(). */
+    deadline_start(&d, seconds);
+    for (;;) {
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd == -1 && errno != ENOENT)
+            fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
+                      "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
+        if (fd != -1) {
+            if (fstat(fd, &st) == -1)
+                fail("fstat(%s)", path);
+            if (file_not_ours(&st, 0) != NULL)
+                break;                  /* sized, or not the writer's */
+            close(fd);
+        }
+        if (!keep_waiting(&d, "the writer to create " FILE_NAME))
+            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&d));
+    }
     // slide: check
     /* Anyone may put something at a known name: trust only a regular
      * file of ours, mode 0600, of the size the writer gives it. */

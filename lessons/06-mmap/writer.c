@@ -9,7 +9,7 @@
  * also after Ctrl-C or a timeout.
  *
  * Usage: writer [-t SECONDS] [DIR]
- *        DIR: where to create mapped-06.dat (default ".", this directory)
+ *        DIR: a directory of your own for mapped-06.dat (default ".")
  *        -t 10: how long to wait for the reader to see each update
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -124,7 +124,7 @@ static bool show_map_private(const char *path, const struct message *shared,
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *dir = ".";
+    const char *dir = ".", *why;
     char path[PATH_MAX], text[64];
     int arg, fd, status = EXIT_FAILURE;
     struct timespec stored, seen;
@@ -153,15 +153,12 @@ int main(int argc, char *argv[])
     if (sigprocmask(SIG_BLOCK, &signals, NULL) == -1)
         fail("sigprocmask");
 
-    /* Where every user may write, anyone could delete or replace our file,
-     * unless the sticky bit (as on /tmp) keeps each file to its owner. */
+    /* A fixed name where every user may write could be taken first. */
     if (stat(dir, &st) == -1)
         fail("stat(%s)", dir);
-    if (!S_ISDIR(st.st_mode))
-        fail_msg("%s is not a directory", dir);
-    if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-        fail_msg("%s: every user may write there, and it has no sticky bit: "
-                 "refusing it; use a directory of your own", dir);
+    why = dir_not_private(&st);
+    if (why != NULL)
+        fail_msg("%s: %s", dir, why);
     // slide: create
     /* O_EXCL: a new file, or EEXIST if anything (even a symlink) is
      * there. O_NOFOLLOW: no link followed. 0600: for this user only. */

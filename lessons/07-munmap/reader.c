@@ -8,7 +8,7 @@
  * may reuse the old address, and removes the file.
  *
  * Usage: reader [-t SECONDS] [DIR]
- *        DIR: where to find mapped-07.dat (default ".", this directory)
+ *        DIR: where the writer creates mapped-07.dat (default ".")
  *        -t 10: how long to wait for the writer's file and message
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -46,33 +46,33 @@ int main(int argc, char *argv[])
     if (arg < argc)
         dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
-        usage_error("DIR is too long for a path");
+        usage_error("DIR is too long");
     catch_stop_signals();
 
-    /* A missing directory will not appear by waiting: say so now. */
+    /* A missing directory is an error now; a missing file is worth a wait. */
     if (stat(dir, &st) == -1)
         fail("stat(%s)", dir);
 
-    /* Wait for the file, and for the writer to size it: a file of 0
-     * bytes is one it has only just created. O_NOFOLLOW: no links. */
+    /* Wait for the file, and for the writer to size it: an empty file of
+     * ours is one it has only just created. O_NOFOLLOW: a symlink at the
+     * name is ELOOP; O_NONBLOCK: a FIFO there cannot block open(). */
     deadline_start(&deadline, seconds);
     for (;;) {
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd == -1 && errno != ENOENT)
             fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
-                      "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", path);
+                      "open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
         if (fd != -1) {
             if (fstat(fd, &st) == -1)
                 fail("fstat(%s)", path);
-            if (st.st_size != 0 || !S_ISREG(st.st_mode))
-                break;                  /* there: check it below */
-            if (close(fd) == -1)
-                fail("close(%s)", path);
+            if (file_not_ours(&st, 0) != NULL)
+                break;                  /* sized, or not the writer's */
+            close(fd);
         }
         if (!keep_waiting(&deadline, "the writer to create " FILE_NAME))
             fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&deadline));
     }
-    /* Trust only a regular file of ours, of the size the writer makes. */
+    /* Trust only a regular file of ours, mode 0600, of the writer's size. */
     why = file_not_ours(&st, (off_t) size);
     if (why != NULL)
         fail_msg("%s: %s: refusing it", path, why);
@@ -97,7 +97,7 @@ int main(int argc, char *argv[])
             fail_msg("no message in %s: %s", path, wait_end_reason(&deadline));
     /* The contents are not trusted: a bounded copy, with our own NUL. */
     if (!message_copy(msg, size, text, sizeof text, &why))
-        fail_msg("refusing the message in %s: %s", path, why);
+        fail_msg("%s: %s: refusing it", path, why);
     printf("reader: the message in the file: '%s'\n", text);
 
     if (munmap(map, size) == -1)

@@ -5,7 +5,8 @@
 # line in two; PROT_NONE gives SEGV_ACCERR instead; munmap neither closes the fd
 # nor removes the data, and close does not unmap; EINVAL for an unaligned address
 # and for length 0. The writer leaves the file on purpose, its bytes intact; the
-# reader checks it, reads it and removes it, and refuses what is not the writer's.
+# reader checks it, reads it and removes it, and refuses what is not the writer's;
+# the writer refuses a directory every user may write.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -209,18 +210,24 @@ echo secret >"$TEST_TMP/target"
 ln -s "$TEST_TMP/target" "$file"
 run reader -t 1 "$dir"
 ok "a symbolic link is refused (O_NOFOLLOW: ELOOP)" \
-    refused "open\($file, O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\): ELOOP .*; it is a symbolic link: refusing it"
+    refused "open\($file, O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\|O_NONBLOCK\): ELOOP .*; it is a symbolic link: refusing it"
 run writer "$dir"
 ok "... the writer will not follow it either (EEXIST)" \
     fails_with_one_line 1 "writer: open\($file, .*\): EEXIST .*"
 ok "... and the link's target is untouched" [ "$(cat "$TEST_TMP/target")" = secret ]
+rm -f "$file"
+mkfifo -m 600 "$file"
+start fifo reader -t 1 "$dir"
+finish fifo
+ok "a FIFO is refused at once (O_NONBLOCK: open does not hang)" \
+    refused "$file: it is not a regular file: refusing it"
 rm -f "$file"
 install -m 600 /dev/null "$file"
 printf 'XXXX\002\0\0\0\001\0\0\0\005\0\0\0hello' >"$file"
 truncate -s $((3 * page)) "$file"
 run reader -t 1 "$dir"
 ok "bad contents (wrong magic) are refused" \
-    refused "refusing the message in $file: bad magic: .*"
+    refused "$file: bad magic: .*: refusing it"
 rm -f "$file"
 if really_root && id nobody >/dev/null 2>&1; then
     install -m 600 /dev/null "$file"
@@ -233,6 +240,17 @@ if really_root && id nobody >/dev/null 2>&1; then
 else
     skip "a file owned by another user is refused" "needs the real root to chown a file"
 fi
+
+# ---- a directory every user may write (as /tmp, /dev/shm), sticky bit or not: refused --
+for mode in 0777 1777; do
+    mkdir -m 0700 "$TEST_TMP/open-$mode"
+    chmod "$mode" "$TEST_TMP/open-$mode"
+    run writer "$TEST_TMP/open-$mode"
+    ok "writer: a directory of mode $mode is refused, one line, saying why" \
+        fails_with_one_line 1 "writer: $TEST_TMP/open-$mode: every user may write there, so anyone could take the file's name first; use a directory of your own, .*mktemp -d.*"
+    ok "... and nothing is created there" [ -z "$(ls -A "$TEST_TMP/open-$mode")" ]
+    rmdir "$TEST_TMP/open-$mode"
+done
 
 # ---- bad arguments -----------------------------------------------------------------------
 usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }

@@ -7,7 +7,7 @@
  * address (SEGV_ACCERR from a PROT_NONE page). Then it unmaps the rest and
  * leaves the file, on purpose: the reader reads and removes it.
  *
- * Usage: writer [DIR]      DIR: where to create mapped-07.dat (default ".")
+ * Usage: writer [DIR]      DIR: a directory of your own (default ".")
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
  */
@@ -106,7 +106,7 @@ int main(int argc, char *argv[])
 {
     const long page = sysconf(_SC_PAGESIZE);
     const size_t size = (size_t) page * PAGES;
-    const char *dir = ".";
+    const char *dir = ".", *why;
     char path[PATH_MAX], back[sizeof middle_text] = "";
     struct message *msg;
     struct stat st;
@@ -118,8 +118,14 @@ int main(int argc, char *argv[])
     if (arg < argc)
         dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
-        usage_error("DIR is too long for a path");
+        usage_error("DIR is too long");
 
+    /* A fixed name where every user may write could be taken first. */
+    if (stat(dir, &st) == -1)
+        fail("stat(%s)", dir);
+    why = dir_not_private(&st);
+    if (why != NULL)
+        fail_msg("%s: %s", dir, why);
     /* O_EXCL: never reuse a file found there; O_NOFOLLOW: never a link. */
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd == -1)

@@ -9,8 +9,8 @@
  * writer sees through its mapping at once.
  *
  * Usage: reader [-t SECONDS] [DIR]
- *        DIR default "." (this directory); for a shared directory such as /dev/shm
- *        give the private directory the writer printed; -t 10: how long to wait
+ *        DIR: where the writer creates mapped-08.dat (default ".")
+ *        -t 10: how long to wait for the file, and for the message
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
  */
@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,40 +47,36 @@ int main(int argc, char *argv[])
     arg = parse_options(argc, argv, &seconds, NULL, 1);
     if (arg < argc)
         dir = parse_path("DIR", argv[arg]);
-    if (strlen(dir) > PATH_MAX - 32)
+    if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR is too long");
     catch_stop_signals();
 
+    /* A missing directory is an error now; a missing file is worth a wait. */
     if (stat(dir, &st) == -1)
         fail("stat(\"%s\")", dir);
-    if (!S_ISDIR(st.st_mode))
-        fail_msg("%s is not a directory: give the directory of %s", dir, FILE_NAME);
-    if ((st.st_mode & S_ISVTX) && (st.st_mode & (S_IWGRP | S_IWOTH)))
-        fail_msg("%s is shared with other users: give the private directory "
-                 "that the writer printed (%s/mapped-08.XXXXXX)", dir, dir);
-    snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME);
 
-    // slide: open
-    /* O_RDWR: we answer through the file. O_NOFOLLOW: a symbolic link at
-     * this name is refused (ELOOP). No mmap anywhere in this program. */
+    /* Wait for the file, and for the writer to size it: an empty file of
+     * ours is one it has only just created. O_RDWR: we answer through the
+     * file (no mmap in this program). O_NOFOLLOW: a symlink at the name is
+     * ELOOP; O_NONBLOCK: a FIFO there cannot block open(). */
     deadline_start(&deadline, seconds);
-    while ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-        if (errno == ELOOP)
-            fail_hint("a symbolic link: refusing it",
-                      "open(\"%s\", O_NOFOLLOW)", path);
-        if (errno != ENOENT)
-            fail("open(\"%s\", O_RDWR|O_NOFOLLOW|O_CLOEXEC)", path);
-        if (!keep_waiting(&deadline, "the writer's message"))
-            fail_msg("no message in %s: %s; start ./writer first", path,
-                     wait_end_reason(&deadline));
+    for (;;) {
+        fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd == -1 && errno != ENOENT)
+            fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
+                      "open(\"%s\", O_RDWR|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
+        if (fd != -1) {
+            if (fstat(fd, &st) == -1)
+                fail("fstat(\"%s\")", path);
+            if (file_not_ours(&st, 0) != NULL)
+                break;                  /* sized, or not the writer's */
+            close(fd);
+        }
+        if (!keep_waiting(&deadline, "the writer to create " FILE_NAME))
+            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&deadline));
     }
-    // end slide
-
-    /* Ours, mode 0600, 4096 bytes (or 0: the writer has not sized it yet)?
-     * Then no other user can change it. */
-    if (fstat(fd, &st) == -1)
-        fail("fstat(\"%s\")", path);
-    why = file_not_ours(&st, st.st_size == 0 ? 0 : FILE_SIZE);
+    /* Trust only a regular file of ours, mode 0600, of the writer's size. */
+    why = file_not_ours(&st, FILE_SIZE);
     if (why != NULL)
         fail_msg("%s: %s: refusing it", path, why);
 
@@ -96,8 +91,8 @@ int main(int argc, char *argv[])
         if (n == sizeof state && state == MESSAGE_READY)
             break;
         if (!keep_waiting(&deadline, "the writer's message"))
-            fail_msg("no message in %s: %s; start ./writer first",
-                     path, wait_end_reason(&deadline));
+            fail_msg("no message in %s: %s", path,
+                     wait_end_reason(&deadline));
     }
     // end slide
 

@@ -2,7 +2,9 @@
 # Lesson 08 test: the reader sees the writer's stores with pread() before any msync;
 # on a disk file system smaps shows the page dirty until msync(MS_SYNC) and dirty
 # again after munmap; on tmpfs msync changes nothing; MS_SYNC|MS_ASYNC is EINVAL;
-# the file is refused when it is not the writer's; every way of stopping removes it.
+# the file is refused when it is not the writer's, and a directory every user may
+# write (/dev/shm itself: a private mktemp -d directory there works); every way of
+# stopping removes the file.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -34,7 +36,6 @@ gone() { [[ ! -e "$1" && ! -L "$1" ]]; }
 # MAP_LOCKED needs RLIMIT_MEMLOCK (ulimit -l, in kB) for one page, or real root.
 mlock_works() { local l; l=$(ulimit -l); really_root || [[ "$l" == unlimited ]] || (( l >= 4 )); }
 is() { [[ "$1" == "$2" ]]; }
-matches() { [[ "$1" =~ $2 ]]; }
 is_empty_dir() { [[ -d "$1" && -z "$(ls -A "$1")" ]]; }
 exits_with_out() { status_is "$1" && out_has "$2"; }
 exits_with_err() { status_is "$1" && err_has "$2"; }
@@ -105,23 +106,13 @@ else
     skip "strace shows pread() before msync" "strace is missing or may not trace here"
 fi
 
-# ---- the pair on tmpfs (/dev/shm): no disk, msync changes nothing -------------------------
-if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]]; then
-    private=
-    start shm writer -t 20 /dev/shm
-    if wait_for_line "$TEST_TMP/shm.out" '^writer: waiting up to 20 s for the reader: '; then
-        private=$(sed -n 's/^writer: \/dev\/shm is shared with other users: working in the private directory //p' "$TEST_TMP/shm.out")
-        ok "in /dev/shm (world-writable) the writer works in a private directory" \
-            matches "$private" '^/dev/shm/mapped-08\.[A-Za-z0-9]{6}$'
-        ok "... of mode 0700, owned by us" is "$(stat -c '%a %u' "$private")" "700 $(id -u)"
-        prog=reader
-        run reader -t 20 /dev/shm
-        ok "the reader refuses the shared /dev/shm itself" \
-            call_fails '/dev/shm is shared with other users: give the private directory .*'
-        run reader -t 20 "$private"
-        ok "the reader reads the file in the private directory" \
-            exits_with_out 0 "reader: pread\(\) shows \"$text\" .*"
-    fi
+# ---- the pair on tmpfs, in a private directory under /dev/shm: msync changes nothing ------
+if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]] && shm=$(mktemp -d /dev/shm/lab.XXXXXX); then
+    start shm writer -t 20 "$shm"
+    wait_for_line "$TEST_TMP/shm.out" '^writer: waiting up to 20 s for the reader: '
+    run reader -t 20 "$shm"
+    ok "tmpfs: the reader reads the file in a private directory made by mktemp -d" \
+        exits_with_out 0 "reader: pread\(\) shows \"$text\" .*"
     finish shm
     s=$TEST_TMP/shm.out
     ok "tmpfs: writer exits 0" status_is 0
@@ -132,18 +123,36 @@ if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]]; then
     ok "tmpfs: says why (no disk: msync does nothing)" \
         has_line "$s" 'writer: tmpfs has no disk to write to: msync does nothing there, the page stays dirty'
     ok "tmpfs: EINVAL for MS_SYNC|MS_ASYNC there too" has_line "$s" 'writer: msync\(MS_SYNC\|MS_ASYNC\) gives EINVAL: .*'
-    ok "tmpfs: the writer removed the file and the private directory" \
-        has_line "$s" "writer: removed ${private:-/dev/shm/mapped-08.\?}"
-    ok "... and they are gone" gone "${private:-/dev/shm/mapped-08.?}"
+    ok "tmpfs: the writer removed the file" has_line "$s" "writer: removed $shm/$name"
+    ok "... and the private directory is empty: rmdir removes it" rmdir -- "$shm"
+    [[ -d "$shm" ]] && rm -rf -- "$shm"
+    prog=writer
+    if [[ -n "$(find /dev/shm -maxdepth 0 -perm -0002)" ]]; then
+        run writer -t 1 /dev/shm
+        ok "the writer refuses /dev/shm itself (every user may write there)" \
+            call_fails "/dev/shm: every user may write there, .*"
+    fi
 else
     skip "the pair on tmpfs" "/dev/shm is $(fs_type /dev/shm), not a writable tmpfs"
 fi
+
+# ---- a directory every user may write (as /tmp, /dev/shm), sticky bit or not: refused ---
+prog=writer
+for mode in 0777 1777; do
+    mkdir -m 0700 "$TEST_TMP/open-$mode"
+    chmod "$mode" "$TEST_TMP/open-$mode"
+    run writer -t 1 "$TEST_TMP/open-$mode"
+    ok "a directory of mode $mode is refused, one line, saying why and what to do" \
+        call_fails "$TEST_TMP/open-$mode: every user may write there, so anyone could take the file's name first; use a directory of your own, .*mktemp -d /dev/shm/lab.XXXXXX.*"
+    ok "... and nothing is created there" is_empty_dir "$TEST_TMP/open-$mode"
+    rmdir "$TEST_TMP/open-$mode"
+done
 
 # ---- a reader started first waits for the writer ---------------------------------------------
 early=$TEST_TMP/early
 mkdir -m 0700 "$early"
 start early reader -t 20 "$early"
-wait_for_line "$TEST_TMP/early.err" "reader: waiting up to 20 s for the writer's message"
+wait_for_line "$TEST_TMP/early.err" "reader: waiting up to 20 s for the writer to create $name"
 start late writer -t 20 "$early"
 finish early
 ok "a reader started first waits, then reads the message" \
@@ -168,7 +177,7 @@ ok "... and its target is untouched" is "$(cat "$target")" keep
 prog=reader
 run reader -t 1 "$refused"
 ok "reader: a symbolic link at the name: ELOOP, exit 1" \
-    call_fails "open\(\"$refused/$name\", O_NOFOLLOW\): ELOOP .*; a symbolic link: refusing it"
+    call_fails "open\(\"$refused/$name\", O_RDWR\|O_NOFOLLOW\|O_CLOEXEC\|O_NONBLOCK\): ELOOP .*; it is a symbolic link: refusing it"
 rm -f -- "$refused/$name"
 
 prog=writer
@@ -239,13 +248,17 @@ ok "... which is gone" gone "$wait_dir/$name"
 
 run reader -t 1 "$wait_dir"
 ok "a reader with no writer gives up after -t 1: exit 1, naming what to do" \
-    exits_with_err 1 "reader: no message in $wait_dir/$name: timed out after 1 s; start ./writer first"
+    exits_with_err 1 "reader: no $wait_dir/$name: timed out after 1 s; start ./writer first"
 
 touch "$wait_dir/$name"
 chmod 0600 "$wait_dir/$name"
 run reader -t 1 "$wait_dir"
 ok "an empty file (a writer still setting up) is waited for, bounded" \
-    exits_with_err 1 "reader: no message in $wait_dir/$name: timed out after 1 s; .*"
+    exits_with_err 1 "reader: no $wait_dir/$name: timed out after 1 s; .*"
+truncate -s 4096 "$wait_dir/$name"
+run reader -t 1 "$wait_dir"
+ok "a file of the right size but no message yet: waited for, bounded" \
+    exits_with_err 1 "reader: no message in $wait_dir/$name: timed out after 1 s"
 rm -f -- "$wait_dir/$name"
 
 start waiter writer -t 20 "$wait_dir"
@@ -256,29 +269,20 @@ ok "Ctrl-C while the writer waits: exit 1, interrupted" \
     exits_with_err 1 'writer: no answer from the reader: interrupted by SIGINT'
 ok "... and the file is removed" gone "$wait_dir/$name"
 
-shared=$TEST_TMP/shared
-mkdir "$shared"
-chmod 1777 "$shared"
-start waiter writer -t 20 "$shared"
+start waiter writer -t 20 "$wait_dir"
 wait_for_line "$TEST_TMP/waiter.out" 'writer: waiting up to 20 s for the reader: .*'
-private=$(sed -n 's/^writer: .* working in the private directory //p' "$TEST_TMP/waiter.out")
 kill -TERM "${pid[waiter]}"
 finish waiter
-ok "SIGTERM while waiting in a shared directory: exit 1" \
+ok "SIGTERM while the writer waits: exit 1, interrupted" \
     exits_with_err 1 'writer: no answer from the reader: interrupted by SIGTERM'
-ok "... it had worked in a private directory" matches "$private" "^$shared/mapped-08\.[A-Za-z0-9]{6}$"
-ok "... which is removed with the file" is_empty_dir "$shared"
-prog=reader
-run reader -t 1 "$shared"
-ok "the reader refuses a directory shared with other users (sticky, writable)" \
-    call_fails "$shared is shared with other users: give the private directory .*"
+ok "... and the file is removed" gone "$wait_dir/$name"
 
 start waiter reader -t 20 "$wait_dir"
 wait_for_line "$TEST_TMP/waiter.err" 'reader: waiting up to 20 s'
 kill -INT "${pid[waiter]}"
 finish waiter
 ok "Ctrl-C while the reader waits: exit 1, interrupted" \
-    exits_with_err 1 "reader: no message in $wait_dir/$name: interrupted by SIGINT; .*"
+    exits_with_err 1 "reader: no $wait_dir/$name: interrupted by SIGINT; .*"
 
 # ---- bad arguments ---------------------------------------------------------------------------
 long=$(printf 'd%.0s' {1..5000})
@@ -299,7 +303,12 @@ for prog in writer reader; do
     ok "$prog with a 5000-byte DIR: usage error" usage_fails 'DIR .*too long.*'
     run "$prog" -t 1 "$TEST_TMP/missing"
     ok "$prog with a missing DIR: exit 1, ENOENT" call_fails "stat\(\"$TEST_TMP/missing\"\): ENOENT .*"
-    run "$prog" -t 1 "$target"
-    ok "$prog with a file for DIR: exit 1" call_fails "$target is not a directory: .*"
 done
+prog=writer
+run writer -t 1 "$target"
+ok "writer with a file for DIR: exit 1, one line" call_fails "$target: it is not a directory"
+prog=reader
+run reader -t 1 "$target"
+ok "reader with a file for DIR: exit 1 at once, ENOTDIR" \
+    call_fails "open\(\"$target/$name\", .*\): ENOTDIR .*"
 ok "no $name is left anywhere in the test directory" is "$(find "$TEST_TMP" -name "$name*")" ""

@@ -8,12 +8,12 @@
  * and munmap write nothing; on tmpfs there is no disk and msync does nothing.
  *
  * Usage: writer [-t SECONDS] [DIR]
- *        DIR default "."; in a directory shared by all users (/dev/shm, /tmp)
- *        it works in a private subdirectory and prints it for the reader;
+ *        DIR: a directory of your own for mapped-08.dat (default ".")
  *        -t 10: how long to wait for the reader
  *
- *   terminal 1$ ./writer                   terminal 2$ ./reader
- *   terminal 1$ ./writer -t 60 /dev/shm    terminal 2$ ./reader /dev/shm/mapped-08.XXXXXX
+ *   terminal 1$ ./writer          terminal 2$ ./reader
+ *   on tmpfs$ d=$(mktemp -d /dev/shm/lab.XXXXXX)
+ *   on tmpfs$ ./writer "$d" & ./reader "$d"; wait; rmdir "$d"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,8 +64,8 @@ static long us_since(const struct timespec *start)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *dir = ".";
-    char private_dir[PATH_MAX] = "", path[PATH_MAX + sizeof "/" FILE_NAME];
+    const char *dir = ".", *why;
+    char path[PATH_MAX];
     int fd, arg, status = EXIT_CALL_FAILED;
     bool on_tmpfs;
     struct deadline deadline;
@@ -79,37 +79,26 @@ int main(int argc, char *argv[])
     arg = parse_options(argc, argv, &seconds, NULL, 1);
     if (arg < argc)
         dir = parse_path("DIR", argv[arg]);
-    if (strlen(dir) > PATH_MAX - 64)    /* room for "/mapped-08.XXXXXX/mapped-08.dat" */
+    if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR is too long");
     catch_stop_signals();
 
+    /* A fixed name where every user may write could be taken first. */
     if (stat(dir, &st) == -1)
         fail("stat(\"%s\")", dir);
-    if (!S_ISDIR(st.st_mode))
-        fail_msg("%s is not a directory: give the directory for %s", dir, FILE_NAME);
+    why = dir_not_private(&st);
+    if (why != NULL)
+        fail_msg("%s: %s", dir, why);
     // slide: statfs
     if (statfs(dir, &fs) == -1)
         fail("statfs(\"%s\")", dir);
     on_tmpfs = fs.f_type == TMPFS_MAGIC;
     // end slide
-    /* Anyone may take a fixed name first in a directory that all users share
-     * (sticky and writable, as /tmp and /dev/shm): work in a private one. */
-    if ((st.st_mode & S_ISVTX) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-        snprintf(private_dir, sizeof private_dir, "%s/mapped-08.XXXXXX", dir);
-        if (mkdtemp(private_dir) == NULL)
-            fail("mkdtemp(\"%s\")", private_dir);
-        printf("writer: %s is shared with other users: working in the private "
-               "directory %s\n", dir, private_dir);
-        dir = private_dir;
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME);
 
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd == -1) {
-        warn_hint(errno == EEXIST ? "left over from an earlier run? if it is yours, rm it"
+    if (fd == -1)
+        fail_hint(errno == EEXIST ? "left over from an earlier run? if it is yours, rm it"
                                   : NULL, "open(\"%s\", O_CREAT|O_EXCL|O_NOFOLLOW)", path);
-        goto out_rmdir;
-    }
     if (ftruncate(fd, FILE_SIZE) == -1) {   /* a new file is empty */
         warn("ftruncate(\"%s\", %d)", path, FILE_SIZE);
         goto out_remove;
@@ -235,13 +224,5 @@ out_remove:                             /* the creator removes what it created *
     } else {
         printf("writer: removed %s\n", path);
     }
-out_rmdir:
-    if (private_dir[0] == '\0')
-        return status;
-    if (rmdir(private_dir) == -1) {
-        warn("rmdir(\"%s\")", private_dir);
-        return EXIT_CALL_FAILED;
-    }
-    printf("writer: removed %s\n", private_dir);
     return status;
 }
