@@ -13,7 +13,8 @@ all: $(LESSONS)
 $(LESSONS):
 	$(MAKE) -C $@
 
-demo: all
+demo:
+	@$(MAKE) -s --no-print-directory all
 	@tools/demo $(if $(STEP),--step)
 
 test:
