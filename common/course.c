@@ -224,6 +224,20 @@ int parse_options(int argc, char *argv[], unsigned *seconds, bool *pause,
     return optind;
 }
 
+const char *lesson_dir(void)
+{
+    static char dir[PATH_MAX];
+    char here[PATH_MAX];
+    char *slash;
+
+    if (realpath("/proc/self/exe", dir) == NULL || (slash = strrchr(dir, '/')) == NULL)
+        return ".";                     /* no /proc: the current directory */
+    *(slash == dir ? slash + 1 : slash) = '\0';
+    if (realpath(".", here) != NULL && strcmp(here, dir) == 0)
+        return ".";
+    return dir;
+}
+
 volatile sig_atomic_t stop_signal;
 
 static void note_stop_signal(int sig)
@@ -372,18 +386,20 @@ const char *file_not_ours(const struct stat *st, off_t size)
 
 const char *key_in_use_hint(key_t key)
 {
-    static char hint[256];
+    static char hint[320];
+    int saved_errno = errno;            /* the caller's EEXIST, for fail_hint() */
     FILE *table = fopen("/proc/sysvipc/shm", "r");
     char line[512];
-    long row_key, id = -1, uid = -1, nattch = -1;
+    long id = -1, uid = -1, nattch = -1, cpid = -1;
 
     while (table != NULL && fgets(line, sizeof line, table)) {
-        long rid, size, cpid, lpid, n, u;
+        long row_key, rid, size, row_cpid, lpid, n, u;
         unsigned perms;
 
         if (sscanf(line, "%ld %ld %o %ld %ld %ld %ld %ld", &row_key, &rid, &perms,
-                   &size, &cpid, &lpid, &n, &u) == 8 && row_key == (long) key) {
+                   &size, &row_cpid, &lpid, &n, &u) == 8 && row_key == (long) key) {
             id = rid;
+            cpid = row_cpid;
             nattch = n;
             uid = u;
             break;
@@ -394,11 +410,16 @@ const char *key_in_use_hint(key_t key)
     if (id == -1)
         snprintf(hint, sizeof hint, "another segment has key 0x%08x: see ipcs -m; "
                  "'make clean-ipc' removes this course's leftovers", (unsigned) key);
+    else if (cpid > 0 && (kill((pid_t) cpid, 0) == 0 || errno == EPERM))
+        snprintf(hint, sizeof hint, "shmid %ld (uid %ld, nattch %ld) has key 0x%08x, and "
+                 "its creator, pid %ld, is still running: let it finish, or stop it, "
+                 "then try again", id, uid, nattch, (unsigned) key, cpid);
     else
         snprintf(hint, sizeof hint, "shmid %ld (uid %ld, nattch %ld) already has key "
-                 "0x%08x: left by an earlier run? 'make clean-ipc' removes this "
+                 "0x%08x, left by an earlier run: 'make clean-ipc' removes this "
                  "course's leftovers, or: ipcrm -m %ld", id, uid, nattch,
                  (unsigned) key, id);
+    errno = saved_errno;
     return hint;
 }
 

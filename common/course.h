@@ -64,6 +64,12 @@ const char *parse_path(const char *arg_name, const char *text);
 int parse_options(int argc, char *argv[], unsigned *seconds, bool *pause,
                   int max_positional);
 
+/* The default KEYPATH or DIR: the directory this program's file is in, which is
+ * its lesson's directory inside the learner's own clone, wherever it is run from
+ * (so no two learners share a default, and nobody falls back on /tmp's key).
+ * Given as "." when that is the current directory. */
+const char *lesson_dir(void);
+
 /* ---- stopping and waiting ------------------------------------------------------ */
 
 /* The signal (SIGINT, SIGTERM, SIGHUP) that asked us to stop, or 0. */
@@ -131,9 +137,10 @@ const char *file_not_ours(const struct stat *st, off_t size);
 const char *dir_not_private(const struct stat *st);
 
 /* The next step after shmget(IPC_CREAT|IPC_EXCL) fails with EEXIST: which segment
- * has the key (from /proc/sysvipc/shm) and how to remove it:
- * "shmid 42 (uid 1000, nattch 0) already has key 0x4101d2a5: left by an earlier
- * run? 'make clean-ipc' removes this course's leftovers, or: ipcrm -m 42". */
+ * has the key (from /proc/sysvipc/shm), and either that its creator is still
+ * running (let it finish) or how to remove what an earlier run left:
+ * "shmid 42 (uid 1000, nattch 0) already has key 0x4101d2a5, left by an earlier
+ * run: 'make clean-ipc' removes this course's leftovers, or: ipcrm -m 42". */
 const char *key_in_use_hint(key_t key);
 
 /* ---- windows onto /proc ----------------------------------------------------------- */

@@ -69,7 +69,11 @@ start() {
     local name=$1 prog=$2; shift 2
     local -a cmd
     mapfile -t cmd < <(_command_for "$use_vg" "$prog")
-    "${cmd[@]}" "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" </dev/null &
+    # Empty the files here, not in the child: a wait_for_line that follows must
+    # never see what an earlier program of the same name wrote.
+    : >"$TEST_TMP/$name.out"
+    : >"$TEST_TMP/$name.err"
+    "${cmd[@]}" "$@" >>"$TEST_TMP/$name.out" 2>>"$TEST_TMP/$name.err" </dev/null &
     pid[$name]=$!
 }
 

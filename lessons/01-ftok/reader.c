@@ -9,7 +9,7 @@
  * and the directory on every path.
  *
  * Usage: reader [KEYPATH [PROJ_ID]]
- *        the same defaults as the writer: KEYPATH ".", PROJ_ID 65 ('A')
+ *        the same defaults as the writer: KEYPATH the lesson directory, PROJ_ID 65 ('A')
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
  *   reader: key 0x4100d2a5 from ftok(".", 65)
@@ -70,7 +70,7 @@ static bool show_key(const char *what, const char *path, int proj_id,
 
 int main(int argc, char *argv[])
 {
-    const char *keypath = ".";
+    const char *keypath = lesson_dir();
     int proj_id = 'A', first, shmid, status = EXIT_FAILURE;
     char dir[] = "/tmp/ftok-01.XXXXXX", path[64], spare[64];
     struct seen last = { 0 };

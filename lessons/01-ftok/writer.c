@@ -8,7 +8,7 @@
  * only its low 8 bits count, and 0x80 and above make the key (an int) negative.
  *
  * Usage: writer [KEYPATH [PROJ_ID]]
- *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'); PROJ_ID 1..255
+ *        defaults: KEYPATH the lesson directory, PROJ_ID 65 ('A'); PROJ_ID 1..255
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
  *   writer: key 0x4100d2a5 from ftok(".", 65)
@@ -34,7 +34,7 @@ static key_t checked_ftok(const char *keypath, int proj_id)
 
 int main(int argc, char *argv[])
 {
-    const char *keypath = ".";
+    const char *keypath = lesson_dir();
     int proj_id = 'A', other_id, first;
     unsigned by_hand;
     key_t key, other;

@@ -30,7 +30,7 @@
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".", *why;
+    const char *keypath = lesson_dir(), *why;
     int proj_id = 'A', next_id, first, shmid, again;
     size_t size = 100;
     struct deadline deadline;

@@ -38,8 +38,8 @@ start first writer -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
 run writer "$keypath" 65
 ok "a second writer exits 1" status_is 1
-ok "... with one line naming EEXIST, the shmid that holds the key, and the fix" \
-    err_has "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \(uid [0-9]+, nattch [0-9]+\) already has key $key: .*make clean-ipc.*ipcrm -m [0-9]+"
+ok "... with one line naming EEXIST, the shmid that holds the key, and that its writer still runs" \
+    err_has "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \\(uid [0-9]+, nattch [0-9]+\\) has key $key, and its creator, pid [0-9]+, is still running: let it finish, or stop it, then try again"
 run reader "$keypath" 65 200
 ok "a reader asking for more than exists fails with EINVAL" \
     err_has "reader: shmget\(key $key, 200, 0\): EINVAL .*"
@@ -47,6 +47,16 @@ kill -TERM "${pid[first]}"
 finish first
 ok "SIGTERM while the writer waits: exit 1" status_is 1
 ok "... and the writer removes the segment" no_segment "$key"
+
+start first writer -t 20 "$keypath" 65
+wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
+kill -KILL "${pid[first]}"
+finish first
+left=$(field_of "$TEST_TMP/first.out" '^writer: created shmid' 4 | tr -d ,)
+run writer "$keypath" 65
+ok "after kill -KILL the segment is left; the next writer names it and the fix" \
+    err_has "writer: shmget\(key $key, .*EEXIST \(File exists\); shmid $left \(uid [0-9]+, nattch 0\) already has key $key, left by an earlier run: 'make clean-ipc' removes this course's leftovers, or: ipcrm -m $left"
+ipcrm -m "$left"
 
 start first writer -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'

@@ -7,7 +7,7 @@
  * SIGUSR1; the writer then removes the segment, so nothing is left.
  *
  * Usage: writer [-t SECONDS] [KEYPATH [PROJ_ID [SIZE]]]
- *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'), SIZE 100;
+ *        defaults: KEYPATH the lesson directory, PROJ_ID 65 ('A'), SIZE 100;
  *        -t 10: how long to wait for the reader
  *
  *   terminal 1$ ./writer                      terminal 2$ ./reader
@@ -31,7 +31,7 @@
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".";
+    const char *keypath = lesson_dir();
     int proj_id = 'A', first, shmid, zero_id, status = EXIT_FAILURE;
     size_t size = 100;
     const struct timespec no_wait = { 0, 0 };

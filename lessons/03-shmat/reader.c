@@ -57,7 +57,7 @@ static void store_into(void *addr)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".", *why;
+    const char *keypath = lesson_dir(), *why;
     int proj_id = 'A', arg, shmid, sig, status = EXIT_SUCCESS;
     size_t size = sizeof(struct message) + TEXT_ROOM;
     char text[TEXT_ROOM + 1];

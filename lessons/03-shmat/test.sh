@@ -238,7 +238,7 @@ run writer "$keypath"
 run writer "$keypath"
 ok "a second writer on a key that has a segment: exit 1" status_is 1
 ok "... one line naming EEXIST, the shmid that holds the key, and the fix" \
-    err_has "writer: shmget\(key $key, $SIZE, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \(uid [0-9]+, nattch [0-9]+\) already has key $key: .*make clean-ipc.*ipcrm -m [0-9]+"
+    err_has "writer: shmget\(key $key, $SIZE, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \(uid [0-9]+, nattch [0-9]+\) already has key $key, left by an earlier run: .*make clean-ipc.*ipcrm -m [0-9]+"
 ok "... and nothing on stdout after the key" test "$(wc -l <"$out")" -eq 1
 run reader "$keypath"
 ok "the first writer's message is still read, and removed" out_is 'reader: message "hello from the writer" (21 bytes)'

@@ -7,7 +7,7 @@
  * the message outlives the writer. The reader reads it, then removes the segment.
  *
  * Usage: writer [KEYPATH [PROJ_ID [MESSAGE]]]
- *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'),
+ *        defaults: KEYPATH the lesson directory, PROJ_ID 65 ('A'),
  *        MESSAGE "hello from the writer" (1 to 256 bytes)
  *
  *   $ ./writer
@@ -30,7 +30,7 @@ enum { TEXT_ROOM = 256 };
 
 int main(int argc, char *argv[])
 {
-    const char *keypath = ".", *text = "hello from the writer";
+    const char *keypath = lesson_dir(), *text = "hello from the writer";
     int proj_id = 'A', arg, shmid;
     size_t size = sizeof(struct message) + TEXT_ROOM, length;
     struct message *msg;

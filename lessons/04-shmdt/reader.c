@@ -35,7 +35,7 @@ static void load_from(void *addr)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".", *why;
+    const char *keypath = lesson_dir(), *why;
     int proj_id = 'A', arg, shmid, sig;
     struct message *msg;
     struct deadline deadline;

@@ -8,7 +8,7 @@
  * and only then detaches and removes the segment with IPC_RMID.
  *
  * Usage: writer [-t SECONDS] [KEYPATH [PROJ_ID]]
- *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'),
+ *        defaults: KEYPATH the lesson directory, PROJ_ID 65 ('A'),
  *        -t 10: how long to wait for the reader
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -50,7 +50,7 @@ static void count_in_child(void *shmid)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".", *why;
+    const char *keypath = lesson_dir(), *why;
     int proj_id = 'A', arg, shmid;
     struct message *msg;
     struct deadline deadline;

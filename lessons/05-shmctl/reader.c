@@ -47,7 +47,7 @@ static void put_message(struct message *msg, const char *text)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".", *why;
+    const char *keypath = lesson_dir(), *why;
     int proj_id = 'A', arg, shmid, status = EXIT_FAILURE;
     bool pause_at_end = false;
     struct pollfd enter = { .fd = STDIN_FILENO, .events = POLLIN };

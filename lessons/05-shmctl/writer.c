@@ -8,7 +8,7 @@
  * the reader, its last user, detaches.
  *
  * Usage: writer [-t SECONDS] [KEYPATH [PROJ_ID]]
- *        defaults: KEYPATH "." (this directory), PROJ_ID 65 ('A'),
+ *        defaults: KEYPATH the lesson directory, PROJ_ID 65 ('A'),
  *        -t 10: how long to wait for the reader at each step
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -88,7 +88,7 @@ static void print_record(const struct shmid_ds *ds)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *keypath = ".", *why;
+    const char *keypath = lesson_dir(), *why;
     int proj_id = 'A', arg, shmid, status = EXIT_FAILURE;
     bool marked = false;
     struct control *ctl;

@@ -9,7 +9,7 @@
  * of the file, SIGSEGV for a store into a read-only page.
  *
  * Usage: reader [-t SECONDS] [DIR]
- *        DIR: where the writer creates mapped-06.dat (default ".")
+ *        DIR: where the writer creates mapped-06.dat (default: the lesson directory)
  *        -t 10: how long to wait for the file, and for each update
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -40,7 +40,7 @@ int main(int argc, char *argv[])
 {
     long page = sysconf(_SC_PAGESIZE);
     unsigned seconds = 10;
-    const char *dir = ".", *why;
+    const char *dir = lesson_dir(), *why;
     char path[PATH_MAX], text[128];
     const char *map, *probe;
     const struct message *msg;

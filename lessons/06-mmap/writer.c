@@ -9,7 +9,7 @@
  * also after Ctrl-C or a timeout.
  *
  * Usage: writer [-t SECONDS] [DIR]
- *        DIR: a directory of your own for mapped-06.dat (default ".")
+ *        DIR: a directory of your own for mapped-06.dat (default: the lesson directory)
  *        -t 10: how long to wait for the reader to see each update
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -124,7 +124,7 @@ static bool show_map_private(const char *path, const struct message *shared,
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *dir = ".", *why;
+    const char *dir = lesson_dir(), *why;
     char path[PATH_MAX], text[64];
     int arg, fd, status = EXIT_FAILURE;
     struct timespec stored, seen;

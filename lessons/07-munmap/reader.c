@@ -8,7 +8,7 @@
  * may reuse the old address, and removes the file.
  *
  * Usage: reader [-t SECONDS] [DIR]
- *        DIR: where the writer creates mapped-07.dat (default ".")
+ *        DIR: where the writer creates mapped-07.dat (default: the lesson directory)
  *        -t 10: how long to wait for the writer's file and message
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -32,7 +32,7 @@ int main(int argc, char *argv[])
 {
     const long page = sysconf(_SC_PAGESIZE);
     const size_t size = (size_t) page * PAGES;
-    const char *dir = ".", *why;
+    const char *dir = lesson_dir(), *why;
     unsigned seconds = 10;
     char path[PATH_MAX], text[128];
     struct message *msg;

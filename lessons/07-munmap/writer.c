@@ -7,7 +7,7 @@
  * address (SEGV_ACCERR from a PROT_NONE page). Then it unmaps the rest and
  * leaves the file, on purpose: the reader reads and removes it.
  *
- * Usage: writer [DIR]      DIR: a directory of your own (default ".")
+ * Usage: writer [DIR]      DIR: a directory of your own (default: the lesson directory)
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
  */
@@ -106,7 +106,7 @@ int main(int argc, char *argv[])
 {
     const long page = sysconf(_SC_PAGESIZE);
     const size_t size = (size_t) page * PAGES;
-    const char *dir = ".", *why;
+    const char *dir = lesson_dir(), *why;
     char path[PATH_MAX], back[sizeof middle_text] = "";
     struct message *msg;
     struct stat st;

@@ -9,7 +9,7 @@
  * writer sees through its mapping at once.
  *
  * Usage: reader [-t SECONDS] [DIR]
- *        DIR: where the writer creates mapped-08.dat (default ".")
+ *        DIR: where the writer creates mapped-08.dat (default: the lesson directory)
  *        -t 10: how long to wait for the file, and for the message
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -33,7 +33,7 @@
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *dir = ".", *why;
+    const char *dir = lesson_dir(), *why;
     char path[PATH_MAX], text[256];
     const uint32_t seen = MESSAGE_SEEN;
     uint32_t state;

@@ -8,7 +8,7 @@
  * and munmap write nothing; on tmpfs there is no disk and msync does nothing.
  *
  * Usage: writer [-t SECONDS] [DIR]
- *        DIR: a directory of your own for mapped-08.dat (default ".")
+ *        DIR: a directory of your own for mapped-08.dat (default: the lesson directory)
  *        -t 10: how long to wait for the reader
  *
  *   terminal 1$ ./writer          terminal 2$ ./reader
@@ -64,7 +64,7 @@ static long us_since(const struct timespec *start)
 int main(int argc, char *argv[])
 {
     unsigned seconds = 10;
-    const char *dir = ".", *why;
+    const char *dir = lesson_dir(), *why;
     char path[PATH_MAX];
     int fd, arg, status = EXIT_CALL_FAILED;
     bool on_tmpfs;
