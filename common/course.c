@@ -3,6 +3,7 @@
 #include "course.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -316,6 +317,38 @@ const char *dir_not_private(const struct stat *st)
                "first; use a directory of your own, e.g. d=$(mktemp -d) or "
                "d=$(mktemp -d /dev/shm/lab.XXXXXX)";
     return NULL;
+}
+
+int open_when_ready(const char *dir, const char *name, int flags, unsigned seconds,
+                    char *path, struct stat *st)
+{
+    struct deadline d;
+    char what[PATH_MAX + 32];
+
+    if (snprintf(path, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+        usage_error("DIR is too long");
+    /* A missing directory is an error now; a missing file is worth a wait. */
+    if (stat(dir, st) == -1)
+        fail("stat(\"%s\")", dir);
+    snprintf(what, sizeof what, "the writer to create %s", name);
+    deadline_start(&d, seconds);
+    for (;;) {
+        int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+        if (fd == -1 && errno != ENOENT)
+            fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
+                      "open(\"%s\", %s|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path,
+                      (flags & O_ACCMODE) == O_RDWR ? "O_RDWR" : "O_RDONLY");
+        if (fd != -1) {
+            if (fstat(fd, st) == -1)
+                fail("fstat(\"%s\")", path);
+            if (file_not_ours(st, 0) != NULL)
+                return fd;              /* sized, or not the writer's */
+            close(fd);
+        }
+        if (!keep_waiting(&d, what))
+            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&d));
+    }
 }
 
 bool keep_waiting(struct deadline *d, const char *what)

@@ -135,6 +135,15 @@ const char *file_not_ours(const struct stat *st, off_t size);
  * directory that other users cannot write to, or anyone could put a file or a
  * symlink at that name first (as in /tmp or /dev/shm). Fill ST with stat(). */
 const char *dir_not_private(const struct stat *st);
+/* The reader's side of a mapped-file lesson, as lesson 06 writes it out: check
+ * that DIR exists, then wait up to SECONDS for the writer's file DIR/NAME (its
+ * path is put in PATH, PATH_MAX bytes), open it with FLAGS | O_NOFOLLOW |
+ * O_CLOEXEC | O_NONBLOCK (a symlink at the name is refused, a FIFO cannot block),
+ * and fstat it into ST. An empty file of ours is one the writer has only just
+ * created: it waits for it to be sized. Exits 1 on a refused name, a timeout or
+ * Ctrl-C; returns the descriptor. The caller checks ST with file_not_ours(). */
+int open_when_ready(const char *dir, const char *name, int flags, unsigned seconds,
+                    char *path, struct stat *st);
 
 /* The next step after shmget(IPC_CREAT|IPC_EXCL) fails with EEXIST: which segment
  * has the key (from /proc/sysvipc/shm), and either that its creator is still

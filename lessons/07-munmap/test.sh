@@ -210,7 +210,7 @@ echo secret >"$TEST_TMP/target"
 ln -s "$TEST_TMP/target" "$file"
 run reader -t 1 "$dir"
 ok "a symbolic link is refused (O_NOFOLLOW: ELOOP)" \
-    refused "open\($file, O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\|O_NONBLOCK\): ELOOP .*; it is a symbolic link: refusing it"
+    refused "open\(\"$file\", O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\|O_NONBLOCK\): ELOOP .*; it is a symbolic link: refusing it"
 run writer "$dir"
 ok "... the writer will not follow it either (EEXIST)" \
     fails_with_one_line 1 "writer: open\($file, .*\): EEXIST .*"

@@ -47,34 +47,11 @@ int main(int argc, char *argv[])
     arg = parse_options(argc, argv, &seconds, NULL, 1);
     if (arg < argc)
         dir = parse_path("DIR", argv[arg]);
-    if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
-        usage_error("DIR is too long");
     catch_stop_signals();
 
-    /* A missing directory is an error now; a missing file is worth a wait. */
-    if (stat(dir, &st) == -1)
-        fail("stat(\"%s\")", dir);
-
-    /* Wait for the file, and for the writer to size it: an empty file of
-     * ours is one it has only just created. O_RDWR: we answer through the
-     * file (no mmap in this program). O_NOFOLLOW: a symlink at the name is
-     * ELOOP; O_NONBLOCK: a FIFO there cannot block open(). */
-    deadline_start(&deadline, seconds);
-    for (;;) {
-        fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd == -1 && errno != ENOENT)
-            fail_hint(errno == ELOOP ? "it is a symbolic link: refusing it" : NULL,
-                      "open(\"%s\", O_RDWR|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
-        if (fd != -1) {
-            if (fstat(fd, &st) == -1)
-                fail("fstat(\"%s\")", path);
-            if (file_not_ours(&st, 0) != NULL)
-                break;                  /* sized, or not the writer's */
-            close(fd);
-        }
-        if (!keep_waiting(&deadline, "the writer to create " FILE_NAME))
-            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&deadline));
-    }
+    /* Wait for the writer's file and open it, as lesson 06 shows step by step.
+     * O_RDWR: we answer through the file (no mmap in this program). */
+    fd = open_when_ready(dir, FILE_NAME, O_RDWR, seconds, path, &st);
     /* Trust only a regular file of ours, mode 0600, of the writer's size. */
     why = file_not_ours(&st, FILE_SIZE);
     if (why != NULL)
@@ -83,6 +60,7 @@ int main(int argc, char *argv[])
     // slide: read
     /* The writer sets the state to READY last: read that field
      * alone until it says so. */
+    deadline_start(&deadline, seconds);
     for (;;) {
         n = pread(fd, &state, sizeof state,
                   offsetof(struct message, state));
