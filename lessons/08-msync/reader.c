@@ -57,10 +57,10 @@ int main(int argc, char *argv[])
     if (why != NULL)
         fail_msg("%s: %s: refusing it", path, why);
 
+    deadline_start(&deadline, seconds);
     // slide: read
     /* The writer sets the state to READY last: read that field
      * alone until it says so. */
-    deadline_start(&deadline, seconds);
     for (;;) {
         n = pread(fd, &state, sizeof state,
                   offsetof(struct message, state));
