@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - the assertion library for lesson tests; sourced by lessons/*/test.sh.
 #
 # The runner (tests/run) starts each lesson's test.sh in a fresh temporary directory
