@@ -312,10 +312,17 @@ const char *dir_not_private(const struct stat *st)
 {
     if (!S_ISDIR(st->st_mode))
         return "it is not a directory";
+    /* Whoever may write the directory may put a file or a symlink at the name
+     * first, or swap the file later: only us. A group may write it only when it
+     * is our own primary group (a per-user group, as umask 002 systems use). */
     if (st->st_mode & S_IWOTH)
         return "every user may write there, so anyone could take the file's name "
                "first; use a directory of your own, e.g. d=$(mktemp -d) or "
                "d=$(mktemp -d /dev/shm/lab.XXXXXX)";
+    if (st->st_uid != geteuid() || ((st->st_mode & S_IWGRP) && st->st_gid != getegid()))
+        return "another user owns it, or a group other than yours may write there, so "
+               "someone else could take the file's name first; use a directory of your "
+               "own, e.g. d=$(mktemp -d)";
     return NULL;
 }
 
@@ -465,12 +472,14 @@ bool message_copy(const struct message *shared, size_t shared_size,
         *why = "the shared area is smaller than a message header";
         return false;
     }
-    magic = shared->magic;
+    magic = *(const volatile uint32_t *) &shared->magic;
     if (magic != MESSAGE_MAGIC) {
         *why = "bad magic: this is not a message written by these lessons";
         return false;
     }
-    length = shared->length;            /* read once: it may change under us */
+    /* Read once, through a volatile lvalue, so the compiler cannot load it again
+     * after the check: the other process may change it at any moment. */
+    length = *(const volatile uint32_t *) &shared->length;
     if (length > shared_size - sizeof *shared) {
         *why = "the length in the header is larger than the shared area";
         return false;

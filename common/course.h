@@ -132,8 +132,9 @@ bool message_copy(const struct message *shared, size_t shared_size,
 const char *segment_not_ours(const struct shmid_ds *ds, size_t min_size);
 const char *file_not_ours(const struct stat *st, off_t size);
 /* Why a directory is no place for a file with a fixed name, or NULL: it must be a
- * directory that other users cannot write to, or anyone could put a file or a
- * symlink at that name first (as in /tmp or /dev/shm). Fill ST with stat(). */
+ * directory of ours that no other user can write to (a group only if it is our
+ * own primary group), or someone could put a file or a symlink at that name
+ * first (as in /tmp or /dev/shm). Fill ST with stat(). */
 const char *dir_not_private(const struct stat *st);
 /* The reader's side of a mapped-file lesson, as lesson 06 writes it out: check
  * that DIR exists, then wait up to SECONDS for the writer's file DIR/NAME (its

@@ -252,6 +252,23 @@ for mode in 0777 1777; do
     rmdir "$TEST_TMP/open-$mode"
 done
 
+# ---- a directory another user owns, or another group may write: refused ------------------
+if really_root && id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null; then
+    mkdir -m 0700 "$TEST_TMP/theirs" "$TEST_TMP/group"
+    chown nobody "$TEST_TMP/theirs"
+    chgrp nogroup "$TEST_TMP/group"
+    chmod 0770 "$TEST_TMP/group"
+    for d in theirs group; do
+        run writer "$TEST_TMP/$d"
+        ok "writer: a directory of $([[ $d == theirs ]] && echo "another user" || echo "another group, group-writable") is refused, one line" \
+            fails_with_one_line 1 "writer: $TEST_TMP/$d: another user owns it, or a group other than yours may write there, .*"
+        ok "... and nothing is created there" [ -z "$(ls -A "$TEST_TMP/$d")" ]
+        rmdir "$TEST_TMP/$d"
+    done
+else
+    skip "a directory of another user or group is refused" "needs the real root, the user nobody and the group nogroup"
+fi
+
 # ---- bad arguments -----------------------------------------------------------------------
 usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
 for prog in writer reader; do
