@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Lesson 04 test: shm_nattch goes 1, 2, 1, 0 as the writer and the reader attach
-# and detach; after shmdt the old address is a SIGSEGV and a second shmdt is
-# EINVAL; the segment and its message survive until IPC_RMID; and a missing
-# partner, Ctrl-C or SIGTERM never leave a segment behind.
+# and detach, and a forked child's exit is the last detach (lpid); after shmdt the
+# old address is a SIGSEGV and a second shmdt is EINVAL; the segment and its
+# message survive until IPC_RMID (unless shm_rmid_forced is 1: the writer says
+# so); and a missing partner, Ctrl-C or SIGTERM never leave a segment behind.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -59,9 +60,12 @@ ok "after everyone detached, attaching again works: shm_nattch 1" \
 ok "... and the message is intact, with the reader's SEEN" \
     has_line "$w" "writer: message 1, state SEEN: \"$text\" \(intact\)"
 ok "fork copies the attachment: the child sees shm_nattch 2" \
-    has_line "$w" 'writer: a child forked now sees shm_nattch 2: fork copied the attachment'
+    has_line "$w" 'writer: a child \(pid [0-9]+\) forked now sees shm_nattch 2: fork copied the attachment'
+child=$(field_of "$w" '^writer: a child \(pid' 5 | tr -d ')')
 ok "exit detaches: when the child has gone, shm_nattch is 1 again" \
     has_line "$w" 'writer: the child has exited: shm_nattch 1'
+ok "... and lpid is the child's pid (${child:-none}): its exit was the last detach" \
+    has_line "$w" "writer: /proc/sysvipc/shm: key $((key)) shmid $shmid perms 600 size 4096 cpid ${pid[writer]} lpid ${child:-none} nattch 1 uid $uid"
 ok "shmdt of an address inside the attachment (addr + 1) is EINVAL" \
     has_line "$w" 'writer: shmdt\(0x[0-9a-f]+ \+ 1\) gives EINVAL: not the start of an attachment'
 ok "IPC_RMID removes it: no row in /proc/sysvipc/shm" \
@@ -133,6 +137,32 @@ for sig in INT TERM; do
         "writer: no reader has copied the message and detached: interrupted by SIG$sig; start \./reader"
     ok "... and the segment is gone" no_segment "$key"
 done
+
+# ---- shm_rmid_forced 1: the kernel frees a segment at nattch 0 ---------------------
+# Set only in an IPC namespace of the pair's own: the setting belongs to it.
+ns=()
+if unshare --ipc true 2>/dev/null; then
+    ns=(unshare --ipc)
+elif unshare --user --map-root-user --ipc true 2>/dev/null; then
+    ns=(unshare --user --map-root-user --ipc)
+fi
+if (( ${#ns[@]} )); then
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    "${ns[@]}" bash -c 'echo 1 >/proc/sys/kernel/shm_rmid_forced || exit 3
+        "$1/reader" -t 10 "$2" 65 >/dev/null 2>&1 &
+        "$1/writer" -t 10 "$2" 65; s=$?; wait; exit "$s"' \
+        forced "$LESSON_DIR" "$keypath" >"$TEST_TMP/forced.out" 2>"$TEST_TMP/forced.err"
+    status=$? out=$TEST_TMP/forced.out err=$TEST_TMP/forced.err
+fi
+if (( ${#ns[@]} )) && ! status_is 3; then
+    ok "with shm_rmid_forced 1 (in an IPC namespace of its own) the last shmdt frees the segment: exit 1" \
+        status_is 1
+    ok "... and the writer says so, and why, and stops" err_has \
+        'writer: shmctl\([0-9]+, IPC_STAT\) after shmdt: EINVAL \(Invalid argument\); the kernel freed the segment at nattch 0: /proc/sys/kernel/shm_rmid_forced is 1 here'
+else
+    skip "with shm_rmid_forced 1 the writer says the segment was freed" \
+        "no IPC namespace of our own to set it in"
+fi
 
 # ---- bad arguments --------------------------------------------------------------------
 usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }

@@ -42,8 +42,8 @@ static long nattch_of(int shmid)
 /* Runs in a child forked while the segment is attached. */
 static void count_in_child(void *shmid)
 {
-    printf("writer: a child forked now sees shm_nattch %ld: fork copied the "
-           "attachment\n", nattch_of(*(int *) shmid));
+    printf("writer: a child (pid %d) forked now sees shm_nattch %ld: fork copied "
+           "the attachment\n", (int) getpid(), nattch_of(*(int *) shmid));
     fflush(stdout);     /* the child ends with _exit, which would not flush */
 }
 
@@ -140,6 +140,7 @@ int main(int argc, char *argv[])
     if (signal_from_child(count_in_child, &shmid) != 0)
         warn_msg("the child that counted attachments failed");
     printf("writer: the child has exited: shm_nattch %ld\n", nattch_of(shmid));
+    print_sysvipc_row("writer: /proc/sysvipc/shm: ", shmid);  /* lpid: the child */
     if (shmdt((char *) msg + 1) == -1)
         printf("writer: shmdt(%p + 1) gives %s: not the start of an attachment\n",
                (void *) msg, errno_name(errno));

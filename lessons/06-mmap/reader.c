@@ -36,6 +36,19 @@
 static void load_from(void *addr) { (void) *(volatile char *) addr; }
 static void store_into(void *addr) { *(volatile char *) addr = 1; }
 
+/* Run TOUCH(ADDR) in a child: it must end with WANT (0: no signal). */
+static const char *child_gets(void (*touch)(void *), const void *addr, int want)
+{
+    int sig = signal_from_child(touch, (void *) addr);
+
+    if (sig == -1)
+        fail("fork");
+    if (sig != want)
+        fail_msg("a child's access to %p gave %s, not %s", addr,
+                 signal_name(sig), signal_name(want));
+    return signal_name(sig);
+}
+
 int main(int argc, char *argv[])
 {
     long page = sysconf(_SC_PAGESIZE);
@@ -121,7 +134,7 @@ int main(int argc, char *argv[])
         printf("reader: update %u: \"%s\"\n", seq, text);
         /* A pid is input too: kill(0, sig) would signal our process
          * group, kill(-1, sig) every process we may signal. */
-        int32_t writer = *(const int32_t *) map;
+        int32_t writer = *(const volatile int32_t *) map;   /* read once */
         if (writer <= 1 || writer == getpid())
             fail_msg("%s: %d is not a writer's pid: refusing it", path, (int) writer);
         // slide: answer
@@ -137,11 +150,11 @@ int main(int argc, char *argv[])
     /* SIGBUS: the address is mapped, but no page of the file is behind it.
      * SIGSEGV: no mapping at the address, or one without that permission. */
     printf("reader: a 2-page mapping of the 1-page file: a load from page 1 gets %s\n",
-           signal_name(signal_from_child(load_from, (void *) probe)));
+           child_gets(load_from, probe, 0));
     printf("reader: a load from page 2 (past the end of the file) killed the child "
-           "with %s\n", signal_name(signal_from_child(load_from, (void *) (probe + page))));
+           "with %s\n", child_gets(load_from, probe + page, SIGBUS));
     printf("reader: a store through the read-only mapping killed the child with %s\n",
-           signal_name(signal_from_child(store_into, (void *) map)));
+           child_gets(store_into, map, SIGSEGV));
     if (munmap((void *) probe, 2 * page) == -1 || munmap((void *) map, FILE_SIZE) == -1)
         fail("munmap");
     return EXIT_SUCCESS;

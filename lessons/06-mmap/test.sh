@@ -3,9 +3,10 @@
 # reader sees every update live, in order, with no read(); the maps lines say
 # rw-s, r--s and rw-p; stores through MAP_PRIVATE reach neither the file nor the
 # reader; a page past the end of the file gives SIGBUS and a store into a
-# read-only mapping SIGSEGV; a file that is not what the writer makes is refused,
-# and so is a directory every user may write; and the writer removes the file on
-# every way out (done, timeout, SIGINT, SIGTERM).
+# read-only mapping SIGSEGV; the waiting writer maps the file with its fd closed;
+# stray signals do not stretch -t; a file that is not what the writer makes is
+# refused, and so is a directory every user may write; and the writer removes the
+# file on every way out (done, timeout, SIGINT, SIGTERM).
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -30,6 +31,12 @@ handoffs_under() {
 not_has_private() { ! grep -q 'MAP_PRIVATE' "$1"; }
 maps_inode() { field_of "$1" "^$2: /proc/self/maps: .* $3 " 5; }
 same_inode() { [[ -n "$1" && "$1" == "$2" ]]; }
+# Process PID maps the file at PATH, yet holds no descriptor on it.
+mapped_without_fd() {
+    local real fd
+    real=$(realpath "$2") && grep -qF " $real" "/proc/$1/maps" || return 1
+    for fd in "/proc/$1/fd/"*; do [[ "$(readlink "$fd")" != "$real" ]] || return 1; done
+}
 usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
 call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
 # A wait that ended: exit 1, the notice "waiting up to ..." and then this line.
@@ -141,6 +148,24 @@ finish stray
 ok "a plain kill -RTMIN (SI_USER, no number) does not count as 'seen'" status_is 0
 ok "... the exchange still completes" saw_every_update "$TEST_TMP/sr.out"
 
+# A stray signal every 0.1 s: each one ends a sigtimedwait, and the next must wait
+# only for what is left of -t 1, not for 1 s again.
+d=$(new_dir spam)
+start spam writer -t 1 "$d"
+wait_for_line "$TEST_TMP/spam.out" '^writer: pid [0-9]+ waiting'
+tries=0
+while ! grep -q 'no reader saw' "$TEST_TMP/spam.err" && (( tries++ < 50 )); do
+    kill -s RTMIN "${pid[spam]}" 2>/dev/null
+    sleep 0.1
+done
+finish spam
+prog=writer
+ok "stray signals do not stretch -t 1: the writer gives up all the same" \
+    call_fails 'no reader saw update 1: timed out after 1 s'
+ok "... while they still come (after $tries of at most 50 signals, 0.1 s apart)" \
+    [ "$tries" -lt 40 ]
+ok "... and removes the file" no_file "$d"
+
 # ---- a second writer: EEXIST, and the first one's file is left alone ----------------
 d=$(new_dir twice)
 start first writer -t 20 "$d"
@@ -150,6 +175,10 @@ prog=writer
 ok "a second writer gets EEXIST, one line, with what to do" \
     call_fails "open\($d/$FILE, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); a writer is running, .*"
 ok "... and does not remove the first writer's file" test -f "$d/$FILE"
+ok "the waiting writer maps the file but has closed its descriptor (/proc/PID/fd)" \
+    mapped_without_fd "${pid[first]}" "$d/$FILE"
+ok "once update 1 is stored, the sparse file has 8 blocks of 512: one page on disk" \
+    [ "$(stat -c %b "$d/$FILE")" = 8 ]
 kill -TERM "${pid[first]}"
 finish first
 ok "SIGTERM while the writer waits: exit 1, one line" \

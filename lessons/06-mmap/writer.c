@@ -51,22 +51,40 @@ static void put_message(struct message *m, uint32_t sequence,
 }
 // end slide
 
+/* The time left until D ends, as sigtimedwait takes it: zero once it is over
+ * (a last look at the queue, then EAGAIN). */
+static struct timespec time_left(const struct deadline *d)
+{
+    struct timespec now, left;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left.tv_sec = d->end.tv_sec - now.tv_sec;
+    left.tv_nsec = d->end.tv_nsec - now.tv_nsec;
+    if (left.tv_nsec < 0) {
+        left.tv_nsec += 1000000000L;
+        left.tv_sec--;
+    }
+    return left.tv_sec < 0 ? (struct timespec) { 0, 0 } : left;
+}
+
 /* Take the reader's answer (SIGRTMIN carrying SEQUENCE) or a stop signal from
  * the queue, or time out. All of them are blocked, so none slips in between a
  * check and the wait. A real-time signal queues each instance with its value; a
- * stray "kill -RTMIN" (SI_USER) or an old number is not the answer. */
+ * stray "kill -RTMIN" (SI_USER) or an old number is not the answer, and the
+ * wait for it ends at D all the same. */
 static bool wait_for_reader(const sigset_t *signals, uint32_t sequence,
-                            unsigned seconds, pid_t *reader)
+                            const struct deadline *d, pid_t *reader)
 {
-    struct timespec limit = { .tv_sec = seconds };
+    struct timespec left;
     siginfo_t info;
     int sig;
 
-    do
-        sig = sigtimedwait(signals, &info, &limit);
-    while ((sig == -1 && errno == EINTR) ||
-           (sig == SIGRTMIN && (info.si_code != SI_QUEUE ||
-                                info.si_value.sival_int != (int) sequence)));
+    do {        /* what is left of D, not -t afresh after a stray signal */
+        left = time_left(d);
+        sig = sigtimedwait(signals, &info, &left);
+    } while ((sig == -1 && errno == EINTR) ||
+             (sig == SIGRTMIN && (info.si_code != SI_QUEUE ||
+                                  info.si_value.sival_int != (int) sequence)));
     if (sig == SIGRTMIN)
         *reader = info.si_pid;
     else if (sig != -1)                 /* -1 is EAGAIN: the time is up */
@@ -74,17 +92,32 @@ static bool wait_for_reader(const sigset_t *signals, uint32_t sequence,
     return sig == SIGRTMIN;
 }
 
-/* Map the file again, MAP_PRIVATE, store update NEXT into it, and look. */
-static bool show_map_private(const char *path, const struct message *shared,
-                             uint32_t next)
+/* Map the file MADE again, MAP_PRIVATE, store update NEXT into it, and look. */
+static bool show_map_private(const char *path, const struct stat *made,
+                             const struct message *shared, uint32_t next)
 {
+    const char *why;
     uint32_t in_file;
     bool done = false;
+    struct stat st;
     char *private;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
     if (fd == -1) {
-        warn("open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", path);
+        warn("open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
+        return false;
+    }
+    /* A name is only a name: map nothing but the file made in main. */
+    if (fstat(fd, &st) == -1) {
+        warn("fstat(%s)", path);
+        close(fd);
+        return false;
+    }
+    why = st.st_dev != made->st_dev || st.st_ino != made->st_ino ?
+          "it is not the file this writer created" : file_not_ours(&st, FILE_SIZE);
+    if (why != NULL) {
+        warn_msg("%s: %s: refusing it", path, why);
+        close(fd);
         return false;
     }
     // slide: map-private
@@ -185,7 +218,8 @@ int main(int argc, char *argv[])
         goto out_remove;
     }
     printf("writer: created %s, mode 0600, %lld bytes (ftruncate), %lld blocks "
-           "on disk: sparse\n", path, (long long) st.st_size, (long long) st.st_blocks);
+           "on disk%s\n", path, (long long) st.st_size, (long long) st.st_blocks,
+           st.st_blocks == 0 ? ": sparse" : "");
 
     // slide: map-shared
     map = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -209,14 +243,14 @@ int main(int argc, char *argv[])
     printf("writer: pid %d waiting up to %u s for a reader to see each update\n",
            (int) getpid(), seconds);
     for (uint32_t seq = 1; seq <= UPDATES; seq++) {
-        if (seq == UPDATES && !show_map_private(path, msg, seq))
+        if (seq == UPDATES && !show_map_private(path, &st, msg, seq))
             goto out_unmap;
         snprintf(text, sizeof text, "hello %u of %u, stored into the mapping",
                  seq, UPDATES);
         clock_gettime(CLOCK_MONOTONIC, &stored);
         put_message(msg, seq, text);
-        deadline_start(&limit, seconds);        /* for wait_end_reason() */
-        if (!wait_for_reader(&signals, seq, seconds, &reader)) {
+        deadline_start(&limit, seconds);
+        if (!wait_for_reader(&signals, seq, &limit, &reader)) {
             warn_msg("no reader saw update %u: %s", seq, wait_end_reason(&limit));
             goto out_unmap;
         }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lesson 08 test: the reader sees the writer's stores with pread() before any msync;
 # on a disk file system smaps shows the page dirty until msync(MS_SYNC) and dirty
-# again after munmap; on tmpfs msync changes nothing; MS_SYNC|MS_ASYNC is EINVAL;
+# again after munmap; on tmpfs msync changes nothing; MS_SYNC|MS_ASYNC is EINVAL,
+# and so is an address that is not page-aligned;
 # the file is refused when it is not the writer's, and a directory every user may
 # write (/dev/shm itself: a private mktemp -d directory there works); every way of
 # stopping removes the file.
@@ -62,6 +63,8 @@ ok "... and the reader answered before the writer's first msync" \
 ok "MS_ASYNC is timed in microseconds" has_line "$w" 'writer: msync\(MS_ASYNC\) returned 0 after [0-9]+ us'
 ok "MS_SYNC is timed in microseconds" has_line "$w" 'writer: msync\(MS_SYNC\) returned 0 after [0-9]+ us'
 ok "msync(MS_SYNC|MS_ASYNC) gives EINVAL" has_line "$w" 'writer: msync\(MS_SYNC\|MS_ASYNC\) gives EINVAL: choose one'
+ok "msync of an address that is not page-aligned gives EINVAL" \
+    has_line "$w" 'writer: msync\(0x[0-9a-f]+ \+ 1\) gives EINVAL: not page-aligned'
 ok "msync(MS_INVALIDATE) returns 0" has_line "$w" 'writer: msync\(MS_INVALIDATE\) returned 0: nothing to invalidate, .*'
 if mlock_works; then
     ok "MS_INVALIDATE on a locked mapping gives EBUSY" \

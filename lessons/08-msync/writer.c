@@ -168,6 +168,9 @@ int main(int argc, char *argv[])
     /* Exactly one of MS_SYNC and MS_ASYNC; MS_INVALIDATE may be added. */
     if (msync(msg, FILE_SIZE, MS_SYNC | MS_ASYNC) == -1)
         printf("writer: msync(MS_SYNC|MS_ASYNC) gives %s: choose one\n", errno_name(errno));
+    if (msync((char *) msg + 1, FILE_SIZE - 1, MS_SYNC) == -1)
+        printf("writer: msync(%p + 1) gives %s: not page-aligned\n", (void *) msg,
+               errno_name(errno));
     if (msync(msg, FILE_SIZE, MS_INVALIDATE) == -1) {
         warn("msync(MS_INVALIDATE)");
         goto out_unmap;
