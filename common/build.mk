@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined   AddressSanitizer and UBSan
 
 COMMON_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
+.DEFAULT_GOAL := all
 COMMON_SRC := $(COMMON_DIR)course.c
 COMMON_HDR := $(COMMON_DIR)course.h
 
@@ -27,6 +28,11 @@ endif
 BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 $(shell printf '%s\n' '$(BUILD_FLAGS)' | cmp -s - .build-flags 2>/dev/null || \
         printf '%s\n' '$(BUILD_FLAGS)' > .build-flags)
+
+# `make clean-ipc` works in a lesson directory too, as the error messages say.
+clean-ipc:
+	@$(COMMON_DIR)../tools/clean-ipc
+.PHONY: clean-ipc
 
 # make clean removes it; the next build writes it again.
 .build-flags: ;

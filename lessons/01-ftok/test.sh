@@ -4,7 +4,9 @@
 # another proj_id gives another key, 0x141 the key of 0x41, 0x80 and up a negative
 # int; a deleted path makes ftok fail with -1 (ENOENT), and -1 works as a key; a
 # replaced file gets a new key; the reader's private directory is gone afterwards,
-# on error paths too; bad arguments give one line and exit 2 (or 1 for ENOENT).
+# on error paths too; ftok is one stat of the path and no System V call; a missing
+# path, a path through a file, a link loop, a closed directory give ENOENT, ENOTDIR,
+# ELOOP, EACCES; bad arguments give one line and exit 2.
 # shellcheck source=tests/lib.sh
 . "$TESTS_DIR/lib.sh"
 
@@ -42,6 +44,13 @@ ok "another proj_id gives another key: 66 -> $key66" differ "$key66" "$key"
 ok "... and the writer shows it" has_line "$w" "writer: proj_id 66 gives another key: $key66"
 ok "proj_id 0x141 gives the key of 0x41 ($key)" \
     has_line "$w" "writer: proj_id 321 \(0x141\) gives the same key, as only 8 bits count: $key"
+minor=$(stat -c '%Ld' "$keypath" 2>/dev/null)
+if [[ "$minor" =~ ^[0-9]+$ ]]; then
+    ok "the device byte, $(( dev & 0xff )), is the low byte of the minor number ($minor)" \
+        test $(( dev & 0xff )) -eq $(( minor & 0xff ))
+else
+    skip "the device byte is the low byte of the minor number" "stat has no %Ld here"
+fi
 ok "proj_id 0xc1 gives $key193, a negative int ($(( key193 - (1 << 32) )))" \
     has_line "$w" "writer: proj_id 193 \(0xc1\) gives $key193, negative as an int: $(( key193 - (1 << 32) ))"
 
@@ -108,17 +117,34 @@ else
 fi
 
 # A reader whose output pipe closes early (./reader | head -n 2) gets SIGPIPE at its
-# third line: strace delivers one there, every time. It must carry on and clean up.
+# third line, and Ctrl-C may come at any line: strace delivers either there, every
+# time. The reader must carry on and clean up. strace also shows that ftok is a stat.
 if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
     # (LeakSanitizer cannot work under ptrace: in a SANITIZE build it stays off here.)
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-        strace -o /dev/null -e trace=write -e inject=write:error=EPIPE:signal=SIGPIPE:when=3 \
+    no_lsan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+    ASAN_OPTIONS=$no_lsan strace -o /dev/null -e trace=write -e inject=write:error=EPIPE:signal=SIGPIPE:when=3 \
         "$LESSON_DIR/reader" "$keypath" 65 >"$out" 2>"$err" </dev/null
     status=$?
     ok "SIGPIPE at its third line (as in ./reader | head -n 2): the reader goes on" status_is 0
     ok "... and removes its private directory" gone "$(dir_in "$out")"
+    ASAN_OPTIONS=$no_lsan strace -o /dev/null -e trace=write -e inject=write:signal=SIGINT:when=3 \
+        "$LESSON_DIR/reader" "$keypath" 65 >"$out" 2>"$err" </dev/null
+    status=$?
+    ok "Ctrl-C at its third line: the reader finishes, exit 1" status_is 1
+    ok "... says so in one line" err_has 'reader: stopped by SIGINT, after cleaning up'
+    ok "... and removes its private directory" gone "$(dir_in "$out")"
+    ASAN_OPTIONS=$no_lsan strace -o "$TEST_TMP/trace" -e trace=%file,%ipc \
+        "$LESSON_DIR/writer" "$keypath" 65 >/dev/null 2>&1 </dev/null
+    ok "ftok is one stat: 5 calls name the path (4 ftok, 1 stat), each a stat" \
+        test "$(grep -F "\"$keypath\"" "$TEST_TMP/trace" | grep -cE '^[a-z0-9]*stat[a-z0-9]*\(')" -eq 5
+    ok "... no other call opens or changes it (the writer's execve and getcwd aside)" \
+        test "$(grep -F "\"$keypath\"" "$TEST_TMP/trace" | grep -cvE '^(execve|getcwd|[a-z0-9]*stat[a-z0-9]*)\(')" -eq 0
+    ok "... and the writer makes no System V call: ftok creates nothing" \
+        test "$(grep -cE '^(shm|sem|msg)[a-z]*\(' "$TEST_TMP/trace")" -eq 0
+    rm -f "$TEST_TMP/trace"
 else
-    skip "SIGPIPE while the reader works leaves nothing behind" "strace cannot run here"
+    skip "SIGPIPE and Ctrl-C while the reader works leave nothing behind" "strace cannot run here"
+    skip "ftok is one stat, and creates nothing" "strace cannot run here"
 fi
 
 # ---- other paths and proj_ids ------------------------------------------------------
@@ -130,7 +156,29 @@ ln -s file "$TEST_TMP/link"
 run writer "$TEST_TMP/link" 65
 ok "a symbolic link gives its target's key (ftok follows it, as stat does)" \
     out_has "writer: key $(ftok_key "$TEST_TMP/file" 65) from .*"
-rm -f "$TEST_TMP/file" "$TEST_TMP/link"
+prog=writer
+run writer "$TEST_TMP/file/x" 65
+ok "a path through a file: exit 1, one line naming ENOTDIR" \
+    call_fails "ftok\(\"$TEST_TMP/file/x\", 65\): ENOTDIR .*"
+ln -s loop "$TEST_TMP/loop"
+run writer "$TEST_TMP/loop" 65
+ok "a symbolic link loop: exit 1, one line naming ELOOP" \
+    call_fails "ftok\(\"$TEST_TMP/loop\", 65\): ELOOP .*"
+mkdir -m 0 "$TEST_TMP/closed"
+as_user=()                      # root passes any mode bits: ask the user nobody
+if [[ $(id -u) -eq 0 ]] && really_root && runuser -u nobody -- test -x "$LESSON_DIR/writer"; then
+    as_user=(runuser -u nobody --)
+fi
+if [[ $(id -u) -ne 0 || ${#as_user[@]} -gt 0 ]]; then
+    "${as_user[@]}" "$LESSON_DIR/writer" "$TEST_TMP/closed/x" 65 >"$out" 2>"$err" </dev/null
+    status=$?
+    ok "a directory you may not search: exit 1, one line naming EACCES" \
+        call_fails "ftok\(\"$TEST_TMP/closed/x\", 65\): EACCES .*"
+else
+    skip "a directory you may not search gives EACCES" "root bypasses the mode bits, and no user nobody to run as"
+fi
+rm -f "$TEST_TMP/file" "$TEST_TMP/link" "$TEST_TMP/loop"
+rmdir "$TEST_TMP/closed"
 run writer
 home=$(realpath "$LESSON_DIR")
 ok "with no arguments, run from elsewhere, the writer uses its own lesson directory and 65" \

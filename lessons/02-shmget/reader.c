@@ -3,10 +3,9 @@
  *
  * Start this after the writer (or before: it waits). It derives the same key from
  * the same path, looks the segment up with shmget and no IPC_CREAT, and checks
- * with IPC_STAT who owns it before trusting it. Then it shows the errors shmget
- * gives for a size too big, a second IPC_EXCL create and a key nobody created,
- * and tells the writer it is done (SIGUSR1 to the segment's creator), who removes
- * the segment.
+ * with IPC_STAT who owns it before trusting it. Then it shows shmget's errors for
+ * a size too big, a second IPC_EXCL create and a key nobody created, and tells
+ * the writer it is done (SIGURG to the segment's creator), who removes it.
  *
  * Usage: reader [-t SECONDS] [KEYPATH [PROJ_ID [SIZE]]]
  *        the same defaults as the writer; -t 10: how long to wait for the segment
@@ -99,9 +98,10 @@ int main(int argc, char *argv[])
         printf("reader: key 0x%08x (the next proj_id) has no segment: %s\n",
                (unsigned) next_key, errno_name(errno));
 
-    /* Done: tell the creator, whose pid the kernel recorded in shm_cpid. */
-    if (kill(ds.shm_cpid, SIGUSR1) == -1)
-        fail("kill(%d, SIGUSR1) to tell the writer", (int) ds.shm_cpid);
+    /* Done: SIGURG to the creator (shm_cpid). After a crash that pid may be
+     * another process's by now: SIGURG is ignored unless caught; SIGUSR1 kills. */
+    if (kill(ds.shm_cpid, SIGURG) == -1)
+        fail("kill(%d, SIGURG) to tell the writer", (int) ds.shm_cpid);
     printf("reader: told the writer I am done\n");
     return EXIT_SUCCESS;
 }

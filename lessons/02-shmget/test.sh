@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Lesson 02 test: the writer creates a segment at the ftok key with IPC_EXCL and
 # mode 0600, the reader finds the same shmid and checks it, the errors are the ones
-# the README names, and every way of stopping removes the segment.
+# the README names (ENOSPC and EINVAL from the limits in a fresh IPC namespace), the
+# reader's SIGURG spares a process that has a dead writer's pid, and every way of
+# stopping removes the segment.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -125,9 +127,53 @@ else
     skip "a segment owned by another user is refused" "needs root, and a user nobody who can run the writer"
 fi
 
-# ---- bad arguments --------------------------------------------------------------------
+# A leftover segment whose shm_cpid is now another process of ours (perl creates it,
+# then becomes sleep: same pid). The reader's "done" must not kill that process.
+if command -v perl >/dev/null; then
+    # shellcheck disable=SC2016 # $id, $| and @ARGV are perl's
+    perl -e '$| = 1; my $id = shmget(hex($ARGV[0]), 100, 01000 | 02000 | 0600);
+             defined $id or die "shmget: $!\n"; print "$id\n"; exec "sleep", "30"' \
+        "$key" >"$TEST_TMP/other.out" &
+    other=$!
+    wait_for_line "$TEST_TMP/other.out" '^[0-9]+$' 10
+    run reader -t 1 "$keypath" 65
+    ok "a leftover segment whose creator's pid is another process now: the reader signals it" \
+        status_is 0
+    ok "... with SIGURG, which that process ignores: it is still running" kill -0 "$other"
+    kill -TERM "$other"
+    wait "$other"
+    ipcrm -m "$(head -n 1 "$TEST_TMP/other.out")"
+else
+    skip "the reader's signal to a stale shm_cpid harms nobody" "perl is not installed"
+fi
+
 usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
 call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
+
+# ---- limits: a fresh IPC namespace with shmmni 0, then shmmax 99 ------------------------
+if unshare --ipc true 2>/dev/null; then
+    fresh_ipc=(unshare --ipc)
+elif unshare --user --map-root-user --ipc true 2>/dev/null; then
+    fresh_ipc=(unshare --user --map-root-user --ipc)
+else
+    fresh_ipc=()
+fi
+prog=writer
+if (( ${#fresh_ipc[@]} )); then
+    for limit in shmmni=0 shmmax=99; do
+        # shellcheck disable=SC2016 # $1 and "$@" belong to the inner shell
+        "${fresh_ipc[@]}" bash -c 'echo "${1#*=}" >"/proc/sys/kernel/${1%=*}" && shift && exec "$@"' \
+            _ "$limit" "$LESSON_DIR/writer" -t 1 "$keypath" 65 >"$out" 2>"$err" </dev/null
+        status=$?
+        [[ $limit == shmmni=0 ]] && errno=ENOSPC || errno=EINVAL
+        ok "$limit: creating 100 bytes gives $errno, exit 1, one line" \
+            call_fails "shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): $errno .*"
+    done
+else
+    skip "shmmni used up gives ENOSPC, a size above shmmax EINVAL" "no IPC namespace can be made here"
+fi
+
+# ---- bad arguments --------------------------------------------------------------------
 for prog in writer reader; do
     for bad in 0 256 -1 x '' 99999999999999999999 '65 ' 1e3; do
         run "$prog" "$keypath" "$bad"

@@ -4,7 +4,7 @@
  * Start this first. It turns a path into a key with ftok, creates a new segment for
  * that key (IPC_CREAT | IPC_EXCL, mode 0600), shows what the kernel recorded, and
  * waits for the reader to look the segment up. The reader says it is done with a
- * SIGUSR1; the writer then removes the segment, so nothing is left.
+ * SIGURG; the writer then removes the segment, so nothing is left.
  *
  * Usage: writer [-t SECONDS] [KEYPATH [PROJ_ID [SIZE]]]
  *        defaults: KEYPATH the lesson directory, PROJ_ID 65 ('A'), SIZE 100;
@@ -37,7 +37,7 @@ int main(int argc, char *argv[])
     const struct timespec no_wait = { 0, 0 };
     struct deadline deadline;
     struct shmid_ds ds;
-    sigset_t usr1;
+    sigset_t done;
     key_t key;
 
     course_init(argv[0], "[-t SECONDS] [KEYPATH [PROJ_ID [SIZE]]]");
@@ -49,12 +49,12 @@ int main(int argc, char *argv[])
     if (argc > first + 2)
         size = parse_number("SIZE", argv[first + 2], 1, 1UL << 30);
 
-    /* The reader's "done" is a SIGUSR1. Blocked from the start, it cannot
-     * kill us: it stays pending until sigtimedwait() takes it. */
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    if (sigprocmask(SIG_BLOCK, &usr1, NULL) == -1)
-        fail("sigprocmask(SIG_BLOCK, SIGUSR1)");
+    /* The reader's "done" is a SIGURG (see reader.c for why not SIGUSR1).
+     * Blocked from the start, it stays pending until sigtimedwait() takes it. */
+    sigemptyset(&done);
+    sigaddset(&done, SIGURG);
+    if (sigprocmask(SIG_BLOCK, &done, NULL) == -1)
+        fail("sigprocmask(SIG_BLOCK, SIGURG)");
     catch_stop_signals();
 
     key = ftok(keypath, proj_id);
@@ -92,11 +92,11 @@ int main(int argc, char *argv[])
         warn("shmctl(%d, IPC_RMID)", zero_id);
 
     // slide: wait
-    /* sigtimedwait() with a zero timeout takes the reader's SIGUSR1 if
+    /* sigtimedwait() with a zero timeout takes the reader's SIGURG if
      * it is pending, or fails at once with EAGAIN: poll it, bounded. */
     printf("writer: waiting for the reader to look it up\n");
     deadline_start(&deadline, seconds);
-    while (sigtimedwait(&usr1, NULL, &no_wait) == -1) {
+    while (sigtimedwait(&done, NULL, &no_wait) == -1) {
         if (!deadline_pause(&deadline)) {
             warn_msg("no word from the reader: %s",
                      wait_end_reason(&deadline));

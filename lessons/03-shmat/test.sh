@@ -2,9 +2,11 @@
 # Lesson 03 test: the writer's message outlives it in the segment (nattch 0, no
 # process attached), the reader reads exactly that text through a read-only
 # attachment (r--s), a store through it is a SIGSEGV with SEGV_ACCERR, and the
-# reader, the last user, removes the segment. Segments the reader must refuse
-# (wrong mode, too small, unfinished or corrupt header, never written) are planted
-# with perl's built-in shmget and shmwrite: no shell tool can make them.
+# reader, the last user, removes the segment; the two attach at different
+# addresses; with shm_rmid_forced 1 the message dies with the writer. Segments the
+# reader must refuse (wrong mode, too small, unfinished or corrupt header, never
+# written) are planted with perl's built-in shmget and shmwrite: no shell tool can
+# make them.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -78,8 +80,16 @@ keys+=("$key")
 text="-a message with  two spaces, 'quotes' and 100%s"
 run writer "$keypath" 66 "$text"
 ok "writer takes MESSAGE, even one that starts with -" status_is 0
+at_writer=$(field_of "$out" '^writer: attached ' 6)
 run reader "$keypath" 66
 ok "reader prints it byte for byte" out_is "reader: message \"$text\" (47 bytes)"
+at_reader=$(field_of "$out" '^reader: attached ' 7)
+if [[ $(cat /proc/sys/kernel/randomize_va_space) != 0 ]]; then
+    ok "two processes, two addresses for one segment ($at_writer, $at_reader)" \
+        test "${at_writer:-w}" != "${at_reader:-w}"
+else
+    skip "two processes, two addresses for one segment" "address space randomization is off"
+fi
 
 run writer "$keypath" 66 $'bell\a, newline\n, escape\e[31m'
 run reader "$keypath" 66
@@ -228,6 +238,28 @@ if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; th
     rmdir "$shared"
 else
     skip "a segment owned by another user is refused" "needs the real root and the user nobody to create one"
+fi
+
+# ---- shm_rmid_forced 1: the last detach destroys the segment ----------------------------
+if unshare --ipc true 2>/dev/null; then
+    fresh_ipc=(unshare --ipc)
+elif unshare --user --map-root-user --ipc true 2>/dev/null; then
+    fresh_ipc=(unshare --user --map-root-user --ipc)
+else
+    fresh_ipc=()
+fi
+if (( ${#fresh_ipc[@]} )); then
+    keypath=$(new_keypath forced)
+    key=$(ftok_key "$keypath" 65)
+    # shellcheck disable=SC2016 # $1 and $2 belong to the inner shell
+    "${fresh_ipc[@]}" bash -c 'echo 1 >/proc/sys/kernel/shm_rmid_forced &&
+        "$1/writer" "$2" 65 >/dev/null && exec "$1/reader" -t 1 "$2" 65' \
+        _ "$LESSON_DIR" "$keypath" >"$out" 2>"$err" </dev/null
+    status=$?
+    ok "shm_rmid_forced 1: the writer's message does not outlive it, the reader finds nothing" \
+        err_has "reader: no segment for key $key: timed out after 1 s; start ./writer first"
+else
+    skip "shm_rmid_forced 1 destroys the segment at the last detach" "no IPC namespace can be made here"
 fi
 
 # ---- a leftover segment: EEXIST ---------------------------------------------------------
