@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Lesson 06 test: writer and reader share a file through mmap(MAP_SHARED). The
 # reader sees every update live, in order, with no read(); the maps lines say
-# rw-s, r--s and rw-p; stores through MAP_PRIVATE reach neither the file nor the
-# reader; a page past the end of the file gives SIGBUS and a store into a
+# rw-s and r--s; a page past the end of the file gives SIGBUS and a store into a
 # read-only mapping SIGSEGV; the waiting writer maps the file with its fd closed;
 # stray signals do not stretch -t; a file that is not what the writer makes is
 # refused, and so is a directory every user may write; and the writer removes the
-# file on every way out (done, timeout, SIGINT, SIGTERM).
+# file on every way out (done, timeout, SIGINT, SIGTERM). map-private maps its own
+# file MAP_SHARED (rw-s) and MAP_PRIVATE (rw-p): its private store reaches neither
+# read() of the file nor the shared mapping; it refuses what the writer refuses,
+# never meets the writer's file, and leaves no file behind on any way out.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
 FILE=mapped-06.dat
+PRIVATE_FILE=mapped-06-private.dat
 
 # A fresh directory of our own (0700) for one case.
 new_dir() { mkdir -m 700 "$TEST_TMP/$1" && printf '%s\n' "$TEST_TMP/$1"; }
-no_file() { [[ ! -e "$1/$FILE" && ! -L "$1/$FILE" ]]; }
+no_file() { [[ ! -e "$1/${2:-$FILE}" && ! -L "$1/${2:-$FILE}" ]]; }
+no_files() { no_file "$1" && no_file "$1" "$PRIVATE_FILE"; }
 # The three updates, exactly, in order, as the reader prints them.
 saw_every_update() {
     local expected
@@ -28,7 +32,8 @@ handoffs_under() {
     awk -v limit="$2" '/^writer: update [23] stored;/ { n++; if ($9 + 0 >= limit) bad = 1 }
                        END { exit !(n == 2 && !bad) }' "$1"
 }
-not_has_private() { ! grep -q 'MAP_PRIVATE' "$1"; }
+# How many calls named by the ERE CALLS, in strace log LOG, used a descriptor of NAME.
+calls_on() { grep -Ec "^[0-9]* *($2)\([0-9]+<[^>]*/$3>" "$1"; }
 maps_inode() { field_of "$1" "^$2: /proc/self/maps: .* $3 " 5; }
 same_inode() { [[ -n "$1" && "$1" == "$2" ]]; }
 # Process PID maps the file at PATH, yet holds no descriptor on it.
@@ -37,6 +42,7 @@ mapped_without_fd() {
     real=$(realpath "$2") && grep -qF " $real" "/proc/$1/maps" || return 1
     for fd in "/proc/$1/fd/"*; do [[ "$(readlink "$fd")" != "$real" ]] || return 1; done
 }
+done_and_said() { status_is 0 && out_has "$1"; }
 usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
 call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
 # A wait that ended: exit 1, the notice "waiting up to ..." and then this line.
@@ -76,13 +82,8 @@ ok "the reader checked the file before mapping it" \
 ok "the reader saw updates 1, 2, 3 live, in order, with the writer's text" saw_every_update "$r"
 ok "each update was acknowledged by the reader's pid ($reader_pid) before the next" \
     acks_from "$w" "$reader_pid"
-ok "MAP_PRIVATE shows as rw-p in /proc/self/maps, for the same inode" \
-    same_inode "$(maps_inode "$w" writer rw-s)" "$(maps_inode "$w" writer rw-p)"
-ok "the writer stored update 3 through MAP_PRIVATE" \
-    has_line "$w" 'writer: stored update 3 through the MAP_PRIVATE mapping'
-ok "... yet read() of the file and the MAP_SHARED mapping still give update 2" \
-    has_line "$w" 'writer: read\(\) of the file still gives update 2; the MAP_SHARED mapping shows update 2'
-ok "... and the reader never saw the MAP_PRIVATE text" not_has_private "$r"
+ok "the writer maps the file once only, shared: no rw-p line" \
+    bash -c "! grep -q ' rw-p ' '$w'"
 ok "a load from page 1 of a 2-page mapping of the 1-page file works" \
     has_line "$r" 'reader: a 2-page mapping of the 1-page file: a load from page 1 gets no signal'
 ok "a load from page 2, past the end of the file, is SIGBUS" \
@@ -91,6 +92,32 @@ ok "a store through the read-only mapping is SIGSEGV" \
     has_line "$r" 'reader: a store through the read-only mapping killed the child with SIGSEGV'
 ok "the writer removed the file" has_line "$w" "writer: removed $d/$FILE"
 ok "... and it is gone" no_file "$d"
+
+# ---- map-private, under valgrind: MAP_PRIVATE stores reach neither the file nor MAP_SHARED --
+d=$(new_dir private)
+run --vg map-private "$d"
+p=$out
+ok "map-private exits 0" status_is 0
+ok "map-private creates its own file, 0600, 4096 bytes by ftruncate" \
+    out_has "map-private: created $d/$PRIVATE_FILE, mode 0600, 4096 bytes \(ftruncate\)"
+ok "its MAP_SHARED mapping is rw-s" \
+    out_has "map-private: /proc/self/maps: [0-9a-f]+-[0-9a-f]+ rw-s 00000000 [0-9a-f:]+ [0-9]+ +/.*/private/$PRIVATE_FILE"
+ok "its MAP_PRIVATE mapping is rw-p" \
+    out_has "map-private: /proc/self/maps: [0-9a-f]+-[0-9a-f]+ rw-p 00000000 [0-9a-f:]+ [0-9]+ +/.*/private/$PRIVATE_FILE"
+ok "... of the same inode" \
+    same_inode "$(maps_inode "$p" map-private rw-s)" "$(maps_inode "$p" map-private rw-p)"
+ok "before its first store, the MAP_PRIVATE mapping reads the file's page" \
+    out_has 'map-private: before its first store, the MAP_PRIVATE mapping reads the file: "hello from MAP_SHARED"'
+ok "it stores through the MAP_PRIVATE mapping" \
+    out_has 'map-private: stored "hello from MAP_PRIVATE" through the MAP_PRIVATE mapping'
+ok "... yet read() of the file still gives the shared text" \
+    out_has 'map-private: read\(\) of the file gives "hello from MAP_SHARED"'
+ok "... and so does a load through the MAP_SHARED mapping" \
+    out_has 'map-private: a load through the MAP_SHARED mapping gives "hello from MAP_SHARED"'
+ok "... while the MAP_PRIVATE mapping shows its own store" \
+    out_has 'map-private: a load through the MAP_PRIVATE mapping gives "hello from MAP_PRIVATE"'
+ok "map-private removed its file" out_has "map-private: removed $d/$PRIVATE_FILE"
+ok "... and it is gone, with nothing else left" [ -z "$(ls -A "$d")" ]
 
 # ---- reader first, under strace: stores and loads, never write() or read() -----------
 d=$(new_dir traced)
@@ -117,12 +144,21 @@ if strace -o /dev/null true 2>/dev/null; then
         bash -c "! grep -Eq '(read|pread64|readv|preadv2?)\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/early.strace'"
     ok "the writer never write() the file: plain stores into the mapping" \
         bash -c "! grep -Eq '(write|pwrite64|writev|pwritev2?)\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/late.strace'"
-    ok "... the writer's one read() is the MAP_PRIVATE check" \
-        bash -c "grep -Eq 'pread64\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/late.strace'"
+    ok "... nor read() it" \
+        bash -c "! grep -Eq '(read|pread64|readv|preadv2?)\([0-9]+<[^>]*/$FILE>' '$TEST_TMP/late.strace'"
+    traced private map-private "$d"
+    finish private
+    ok "map-private under strace exits 0" status_is 0
+    ok "map-private never write() its file: the text came through MAP_SHARED" \
+        [ "$(calls_on "$TEST_TMP/private.strace" 'write|pwrite64|writev|pwritev2?' "$PRIVATE_FILE")" = 0 ]
+    ok "... its one read() of the file is the check" \
+        [ "$(calls_on "$TEST_TMP/private.strace" 'read|pread64|readv|preadv2?' "$PRIVATE_FILE")" = 1 ]
+    ok "... and gives the shared text, which no write() put there" \
+        grep -qF "/$PRIVATE_FILE>, \"hello from MAP_SHARED\\0" "$TEST_TMP/private.strace"
 else
     skip "the programs use no read()/write() on the file" "strace cannot trace here"
 fi
-ok "... and the file is gone" no_file "$d"
+ok "... and the files are gone" no_files "$d"
 
 # ---- the pair again, without valgrind: how fast is a handoff? ---------------------------
 d=$(new_dir quick)
@@ -179,6 +215,12 @@ ok "the waiting writer maps the file but has closed its descriptor (/proc/PID/fd
     mapped_without_fd "${pid[first]}" "$d/$FILE"
 ok "once update 1 is stored, the sparse file has 8 blocks of 512: one page on disk" \
     [ "$(stat -c %b "$d/$FILE")" = 8 ]
+inode=$(stat -c %i "$d/$FILE")
+run map-private "$d"
+ok "map-private beside the waiting writer, in the same DIR: its own file, exit 0" \
+    done_and_said "map-private: removed $d/$PRIVATE_FILE"
+ok "... and the writer's file is untouched: the same inode, still 4096 bytes" \
+    [ "$(stat -c '%i %s' "$d/$FILE")" = "$inode 4096" ]
 kill -TERM "${pid[first]}"
 finish first
 ok "SIGTERM while the writer waits: exit 1, one line" \
@@ -291,15 +333,17 @@ rm -f "$d/$FILE"
 
 # ---- directories the writer refuses, and both programs' bad paths ----------------------
 # Every user may write there (as in /tmp, /dev/shm), sticky bit or not: refused.
-prog=writer
 for mode in 0777 1777; do
     d=$(new_dir "open-$mode")
     chmod "$mode" "$d"
-    run writer -t 1 "$d"
-    ok "a directory of mode $mode is refused, one line, saying why and what to do" \
-        call_fails "$d: every user may write there, so anyone could take the file's name first; use a directory of your own, .*mktemp -d.*"
-    ok "... and nothing is created there" [ -z "$(ls -A "$d")" ]
+    for prog in writer map-private; do
+        run "$prog" "$d"
+        ok "$prog: a directory of mode $mode is refused, one line, saying why and what to do" \
+            call_fails "$d: every user may write there, so anyone could take the file's name first; use a directory of your own, .*mktemp -d.*"
+        ok "... and nothing is created there" [ -z "$(ls -A "$d")" ]
+    done
 done
+prog=writer
 
 d=$(new_dir links)
 ln -s "$d/victim" "$d/$FILE"
@@ -309,20 +353,44 @@ ok "a dangling symlink at the file's name: EEXIST (O_EXCL), nothing followed" \
 ok "... the link's target was not created" test ! -e "$d/victim"
 ok "... and the link is left alone" test -L "$d/$FILE"
 rm -f "$d/$FILE"
+prog=map-private
+ln -s "$d/victim" "$d/$PRIVATE_FILE"
+run map-private "$d"
+ok "map-private, a dangling symlink at its file's name: EEXIST, one line, with what to do" \
+    call_fails "open\($d/$PRIVATE_FILE, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); a map-private is running, .*"
+ok "... the link's target was not created" test ! -e "$d/victim"
+ok "... and the link is left alone" test -L "$d/$PRIVATE_FILE"
+rm -f "$d/$PRIVATE_FILE"
+truncate -s 4096 "$d/$PRIVATE_FILE"
+chmod 600 "$d/$PRIVATE_FILE"
+run map-private "$d"
+ok "map-private, a file left at its name: EEXIST" call_fails "open\($d/$PRIVATE_FILE, .*\): EEXIST .*"
+ok "... and that file, not its own, is left alone" test -f "$d/$PRIVATE_FILE"
+rm -f "$d/$PRIVATE_FILE"
+# A file size limit of 1 KiB: ftruncate to 4096 fails (EFBIG) after the file was
+# created (the one line on stderr still fits).
+bash -c 'ulimit -f 1 && exec "$@"' _ "$LESSON_DIR/map-private" "$d" \
+    >"$TEST_TMP/fsize.out" 2>"$TEST_TMP/fsize.err" </dev/null
+status=$? out=$TEST_TMP/fsize.out err=$TEST_TMP/fsize.err
+ok "map-private whose ftruncate fails: exit 1, one line" \
+    call_fails "ftruncate\($d/$PRIVATE_FILE, 4096\): EFBIG .*"
+ok "... and the file it created is removed" no_file "$d" "$PRIVATE_FILE"
+prog=writer
 mkdir "$d/$FILE"
 run writer -t 1 "$d"
 ok "a directory at the file's name: EEXIST" call_fails "open\($d/$FILE, .*\): EEXIST .*"
 rmdir "$d/$FILE"
 
 : >"$TEST_TMP/plain-file"
-for prog in writer reader; do
-    run "$prog" -t 1 "$TEST_TMP/missing"
+for prog in writer reader map-private; do
+    run "$prog" "$TEST_TMP/missing"
     ok "$prog with a missing directory: exit 1 at once, ENOENT" \
         call_fails "stat\($TEST_TMP/missing\): ENOENT .*"
 done
-prog=writer
-run writer -t 1 "$TEST_TMP/plain-file"
-ok "writer with a file for DIR: exit 1, one line" call_fails "$TEST_TMP/plain-file: it is not a directory"
+for prog in writer map-private; do
+    run "$prog" "$TEST_TMP/plain-file"
+    ok "$prog with a file for DIR: exit 1, one line" call_fails "$TEST_TMP/plain-file: it is not a directory"
+done
 prog=reader
 run reader -t 1 "$TEST_TMP/plain-file"
 ok "reader with a file for DIR: exit 1 at once, ENOTDIR" \
@@ -343,4 +411,17 @@ for prog in writer reader; do
     run "$prog" ''
     ok "$prog with an empty DIR: usage error" usage_fails 'DIR is empty:'
 done
-ok "no file is left in the test directory" no_file "$TEST_TMP"
+prog=map-private
+run map-private -t 5 "$TEST_TMP"
+ok "map-private has no -t: usage error" usage_fails 'unknown option -t'
+for bad in -x -w; do
+    run map-private "$bad"
+    ok "map-private $bad: usage error" usage_fails "unknown option $bad"
+done
+run map-private a b
+ok "map-private with too many arguments: usage error" usage_fails 'too many arguments'
+run map-private ''
+ok "map-private with an empty DIR: usage error" usage_fails 'DIR is empty:'
+run map-private "$TEST_TMP/$(printf '%5000s' '' | tr ' ' a)"
+ok "map-private with a DIR of 5000 characters: usage error" usage_fails "DIR '.*' is too long:"
+ok "no file is left in the test directory" no_files "$TEST_TMP"

@@ -4,9 +4,8 @@
  * Start this first (or second: the reader waits for the file). It creates
  * DIR/mapped-06.dat, sizes it with ftruncate, maps it MAP_SHARED and stores
  * three updates into it: no write(). The reader answers each with a signal.
- * Before the last one, the same stores go through a MAP_PRIVATE mapping: they
- * reach neither the file nor the reader. The file is removed at the end, and
- * also after Ctrl-C or a timeout.
+ * The file is removed at the end, and also after Ctrl-C or a timeout.
+ * (MAP_PRIVATE, which shares nothing, is map-private.c.)
  *
  * Usage: writer [-t SECONDS] [DIR]
  *        DIR: a directory of your own for mapped-06.dat (default: the lesson directory)
@@ -19,7 +18,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,68 +88,6 @@ static bool wait_for_reader(const sigset_t *signals, uint32_t sequence,
     else if (sig != -1)                 /* -1 is EAGAIN: the time is up */
         stop_signal = sig;              /* SIGINT, SIGTERM or SIGHUP */
     return sig == SIGRTMIN;
-}
-
-/* Map the file MADE again, MAP_PRIVATE, store update NEXT into it, and look. */
-static bool show_map_private(const char *path, const struct stat *made,
-                             const struct message *shared, uint32_t next)
-{
-    const char *why;
-    uint32_t in_file;
-    bool done = false;
-    struct stat st;
-    char *private;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-
-    if (fd == -1) {
-        warn("open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
-        return false;
-    }
-    /* A name is only a name: map nothing but the file made in main. */
-    if (fstat(fd, &st) == -1) {
-        warn("fstat(%s)", path);
-        close(fd);
-        return false;
-    }
-    why = st.st_dev != made->st_dev || st.st_ino != made->st_ino ?
-          "it is not the file this writer created" : file_not_ours(&st, FILE_SIZE);
-    if (why != NULL) {
-        warn_msg("%s: %s: refusing it", path, why);
-        close(fd);
-        return false;
-    }
-    // slide: map-private
-    /* Copy-on-write: the first store to a page gives this process
-     * its own copy. Nothing reaches the file: a read-only fd will do. */
-    private = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE, fd, 0);
-    if (private == MAP_FAILED) {
-        warn("mmap(%d, PROT_READ|PROT_WRITE, MAP_PRIVATE, %s)",
-             FILE_SIZE, path);
-        close(fd);
-        return false;
-    }
-    put_message((struct message *) (private + MESSAGE_OFFSET), next,
-                "this update went through MAP_PRIVATE");
-    // end slide
-    print_maps_line("writer: /proc/self/maps: ", private);
-    printf("writer: stored update %u through the MAP_PRIVATE mapping\n", next);
-    /* Ask the file itself, with read(): which update does it hold? */
-    if (pread(fd, &in_file, sizeof in_file, MESSAGE_OFFSET +
-              offsetof(struct message, sequence)) != sizeof in_file) {
-        warn("pread(%s)", path);
-    } else {
-        printf("writer: read() of the file still gives update %u; the "
-               "MAP_SHARED mapping shows update %u\n", in_file,
-               atomic_load(&shared->sequence));
-        done = true;
-    }
-    if (munmap(private, FILE_SIZE) == -1) {
-        warn("munmap(MAP_PRIVATE mapping)");
-        done = false;
-    }
-    close(fd);                          /* read-only: nothing to lose */
-    return done;
 }
 
 int main(int argc, char *argv[])
@@ -243,8 +179,6 @@ int main(int argc, char *argv[])
     printf("writer: pid %d waiting up to %u s for a reader to see each update\n",
            (int) getpid(), seconds);
     for (uint32_t seq = 1; seq <= UPDATES; seq++) {
-        if (seq == UPDATES && !show_map_private(path, &st, msg, seq))
-            goto out_unmap;
         snprintf(text, sizeof text, "hello %u of %u, stored into the mapping",
                  seq, UPDATES);
         clock_gettime(CLOCK_MONOTONIC, &stored);
