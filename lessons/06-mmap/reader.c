@@ -138,12 +138,13 @@ int main(int argc, char *argv[])
         if (writer <= 1 || writer == getpid())
             fail_msg("%s: %d is not a writer's pid: refusing it", path, (int) writer);
         // slide: answer
-        /* We cannot store "seen" into a read-only mapping: signal it,
-         * with the update's number. A real-time signal, as each one
-         * queues: none is lost behind another that is pending. */
+        /* A read-only mapping cannot carry "seen": send a real-time
+         * signal with the number; each one queues, none is lost. */
         union sigval seen = { .sival_int = (int) seq };
         if (sigqueue(writer, SIGRTMIN, seen) == -1)
-            fail("sigqueue(%d, SIGRTMIN, %u)", writer, seq);
+            fail_hint(errno == ESRCH ? "the writer is gone; 'make clean-ipc' "
+                      "removes the file it left" : NULL,
+                      "sigqueue(%d, SIGRTMIN, %u)", writer, seq);
         // end slide
     }
 

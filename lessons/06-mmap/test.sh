@@ -202,6 +202,19 @@ ok "... while they still come (after $tries of at most 50 signals, 0.1 s apart)"
     [ "$tries" -lt 40 ]
 ok "... and removes the file" no_file "$d"
 
+# A writer killed with SIGKILL cannot clean up: the reader sees its first update,
+# then cannot tell it "seen", and says the writer is gone and what to do.
+d=$(new_dir killed)
+start gone writer -t 20 "$d"
+wait_for_line "$TEST_TMP/gone.out" '^writer: pid [0-9]+ waiting'
+kill -KILL "${pid[gone]}"
+finish gone
+run reader -t 1 "$d"
+prog=reader
+ok "the writer killed: the reader says it is gone and how to clean up, exit 1" \
+    call_fails "sigqueue\([0-9]+, SIGRTMIN, 1\): ESRCH \(No such process\); the writer is gone; 'make clean-ipc' removes the file it left"
+rm -f -- "$d/$FILE"
+
 # ---- a second writer: EEXIST, and the first one's file is left alone ----------------
 d=$(new_dir twice)
 start first writer -t 20 "$d"
