@@ -354,8 +354,18 @@ int open_when_ready(const char *dir, const char *name, int flags, unsigned secon
             close(fd);
         }
         if (!keep_waiting(&d, what))
-            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&d));
+            fail_msg("no %s: %s", path, wait_end_hint(&d, "start ./writer first"));
     }
+}
+
+const char *wait_end_hint(const struct deadline *d, const char *hint)
+{
+    static char text[256];
+
+    if (stop_signal)
+        return wait_end_reason(d);
+    snprintf(text, sizeof text, "%s; %s", wait_end_reason(d), hint);
+    return text;
 }
 
 bool keep_waiting(struct deadline *d, const char *what)

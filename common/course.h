@@ -89,6 +89,9 @@ void deadline_start(struct deadline *d, unsigned seconds);
 bool deadline_pause(struct deadline *d);
 /* Why the wait ended: "interrupted by SIGINT" or "timed out after 10 s". */
 const char *wait_end_reason(const struct deadline *d);
+/* The same, with a next step for a timeout only: "timed out after 10 s; HINT"
+ * (after Ctrl-C the learner needs no advice). */
+const char *wait_end_hint(const struct deadline *d, const char *hint);
 /* deadline_pause(), and on the first call a notice on stderr:
  * "reader: waiting up to 10 s for WHAT". For a wait that happens only sometimes
  * (a reader started before its writer), so the notice is not part of the

@@ -61,8 +61,8 @@ int main(int argc, char *argv[])
         if (errno != ENOENT)
             fail("shmget(key 0x%08x, %zu, 0)", (unsigned) key, size);
         if (!keep_waiting(&deadline, "the writer to create the segment"))
-            fail_msg("no segment for key 0x%08x: %s; run ./writer first",
-                     (unsigned) key, wait_end_reason(&deadline));
+            fail_msg("no segment for key 0x%08x: %s", (unsigned) key,
+                     wait_end_hint(&deadline, "run ./writer first"));
     }
     // end slide
     printf("reader: found shmid %d\n", shmid);

@@ -129,7 +129,7 @@ kill -INT "${pid[stopped]}"
 finish stopped
 ok "Ctrl-C while the reader waits: exit 1" status_is 1
 ok "... with one clear line after the notice" \
-    err_has "reader: no segment for key $key: interrupted by SIGINT; start ./writer first"
+    err_has "reader: no segment for key $key: interrupted by SIGINT"
 
 # ---- planted segments: refused, and left for inspection -------------------------------
 # plant KEY MODE SIZE [MAGIC STATE LENGTH TEXT]: a segment as a stranger or a crashed

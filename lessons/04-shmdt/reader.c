@@ -63,8 +63,8 @@ int main(int argc, char *argv[])
         if (errno != ENOENT)
             fail("shmget(key 0x%08x, %d, 0)", (unsigned) key, SEGMENT_SIZE);
         if (!keep_waiting(&deadline, "the writer to create the segment"))
-            fail_msg("no segment for key 0x%08x: %s; start ./writer first",
-                     (unsigned) key, wait_end_reason(&deadline));
+            fail_msg("no segment for key 0x%08x: %s", (unsigned) key,
+                     wait_end_hint(&deadline, "start ./writer first"));
     }
     /* Anyone can create a segment at our key first: use it only if it is ours. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)

@@ -90,7 +90,7 @@ int main(int argc, char *argv[])
             close(fd);
         }
         if (!keep_waiting(&d, "the writer to create " FILE_NAME))
-            fail_msg("no %s: %s; start ./writer first", path, wait_end_reason(&d));
+            fail_msg("no %s: %s", path, wait_end_hint(&d, "start ./writer first"));
     }
     // slide: check
     /* Anyone may put something at a known name: trust only a regular

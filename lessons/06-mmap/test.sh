@@ -257,7 +257,7 @@ kill -INT "${pid[ri]}"
 finish ri
 prog=reader
 ok "SIGINT while the reader waits for the file: exit 1, one line" \
-    gave_up "no $d2/$FILE: interrupted by SIGINT; start ./writer first"
+    gave_up "no $d2/$FILE: interrupted by SIGINT"
 
 # Four one-second waits at once.
 d1=$(new_dir alone-writer) d2=$(new_dir alone-reader) d3=$(new_dir empty) d4=$(new_dir blank)
