@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Lesson 08 test: the reader sees the writer's stores with pread() before any msync;
 # on a disk file system smaps shows the page dirty until msync(MS_SYNC) and dirty
-# again after munmap; on tmpfs msync changes nothing; MS_SYNC|MS_ASYNC is EINVAL,
-# and so is an address that is not page-aligned;
-# the file is refused when it is not the writer's, and a directory every user may
-# write (/dev/shm itself: a private mktemp -d directory there works); every way of
-# stopping removes the file.
+# again after munmap; on tmpfs msync changes nothing; the file is refused when it is
+# not the writer's, and a directory every user may write (/dev/shm itself: a private
+# mktemp -d directory there works); every way of stopping removes the file.
+# msync-flags, on its own file: MS_SYNC|MS_ASYNC is EINVAL, and so is an address that
+# is not page-aligned; MS_INVALIDATE returns 0, and EBUSY on a MAP_LOCKED mapping; it
+# refuses what the writer refuses, and leaves no file on any way out (a file size
+# limit included).
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
 name=mapped-08.dat
+flags_name=mapped-08-flags.dat
 text='new bytes, stored through the mapping'
 
 # Timestamp A (seconds, with a fraction) is earlier than B.
@@ -34,6 +37,12 @@ dirty_above_0() { local kb; kb=$(dirty_kb "$1" "$2") && (( kb > 0 )); }
 dirty_is_0() { local kb; kb=$(dirty_kb "$1" "$2") && (( kb == 0 )); }
 same_dirty() { local a b; a=$(dirty_kb "$1" "$2") && b=$(dirty_kb "$1" "$3") && (( a == b )); }
 gone() { [[ ! -e "$1" && ! -L "$1" ]]; }
+# The lines of FILE matching REGEX1, REGEX2, ... come in that order.
+all_in_order() {
+    local file=$1; shift
+    while (( $# > 1 )); do in_order "$file" "$1" "$2" || return 1; shift; done
+}
+no_line() { ! grep -Eq -- "$2" "$1"; }
 # MAP_LOCKED needs RLIMIT_MEMLOCK (ulimit -l, in kB) for one page, or real root.
 mlock_works() { local l; l=$(ulimit -l); really_root || [[ "$l" == unlimited ]] || (( l >= 4 )); }
 is() { [[ "$1" == "$2" ]]; }
@@ -62,17 +71,7 @@ ok "... and the reader answered before the writer's first msync" \
     in_order "$w" '^writer: the reader has read' '^writer: msync\('
 ok "MS_ASYNC is timed in microseconds" has_line "$w" 'writer: msync\(MS_ASYNC\) returned 0 after [0-9]+ us'
 ok "MS_SYNC is timed in microseconds" has_line "$w" 'writer: msync\(MS_SYNC\) returned 0 after [0-9]+ us'
-ok "msync(MS_SYNC|MS_ASYNC) gives EINVAL" has_line "$w" 'writer: msync\(MS_SYNC\|MS_ASYNC\) gives EINVAL: choose one'
-ok "msync of an address that is not page-aligned gives EINVAL" \
-    has_line "$w" 'writer: msync\(0x[0-9a-f]+ \+ 1\) gives EINVAL: not page-aligned'
-ok "msync(MS_INVALIDATE) returns 0" has_line "$w" 'writer: msync\(MS_INVALIDATE\) returned 0: nothing to invalidate, .*'
-if mlock_works; then
-    ok "MS_INVALIDATE on a locked mapping gives EBUSY" \
-        has_line "$w" 'writer: on a locked mapping \(MAP_LOCKED\) msync\(MS_INVALIDATE\) gives EBUSY'
-else
-    ok "with ulimit -l $(ulimit -l), MAP_LOCKED fails and the EBUSY step is skipped" \
-        has_line "$w" 'writer: mmap\(MAP_LOCKED\) gives [A-Z]+: skipping .*'
-fi
+ok "the writer leaves msync's flags and errors to msync-flags" no_line "$w" 'EINVAL|EBUSY|MS_INVALIDATE'
 ok "the writer says it removed the file" has_line "$w" "writer: removed $disk/$name"
 ok "... and it is gone" gone "$disk/$name"
 
@@ -109,6 +108,48 @@ else
     skip "strace shows pread() before msync" "strace is missing or may not trace here"
 fi
 
+# ---- msync-flags, under valgrind: msync's flags and errors, one call each -----------------
+flags=$TEST_TMP/flags
+mkdir -m 0700 "$flags"
+run --vg msync-flags "$flags"
+f=$TEST_TMP/flags.out
+cp "$out" "$f"
+ok "msync-flags exits 0" status_is 0
+ok "it creates its own file, 0600, one page, and maps it MAP_SHARED" \
+    has_line "$f" "msync-flags: created $flags/$flags_name, 4096 bytes, mode 0600, and mapped it MAP_SHARED"
+ok "msync(MS_SYNC|MS_ASYNC) gives EINVAL" \
+    has_line "$f" 'msync-flags: msync\(MS_SYNC\|MS_ASYNC\) gives EINVAL: choose one'
+ok "msync of an address that is not page-aligned gives EINVAL" \
+    has_line "$f" 'msync-flags: msync\(0x[0-9a-f]+ \+ 1\) gives EINVAL: not page-aligned'
+ok "msync(MS_INVALIDATE) returns 0" \
+    has_line "$f" 'msync-flags: msync\(MS_INVALIDATE\) returned 0: nothing to invalidate, every mapping shares one page cache'
+if mlock_works; then
+    ok "MS_INVALIDATE on a locked mapping gives EBUSY" \
+        has_line "$f" 'msync-flags: on a locked mapping \(MAP_LOCKED\) msync\(MS_INVALIDATE\) gives EBUSY'
+else
+    ok "with ulimit -l $(ulimit -l), MAP_LOCKED fails and the EBUSY step is skipped" \
+        has_line "$f" 'msync-flags: mmap\(MAP_LOCKED\) gives [A-Z]+: skipping MS_INVALIDATE on a locked page'
+fi
+ok "... in that order, after the file was mapped and before it was removed" \
+    all_in_order "$f" '^msync-flags: created' 'MS_SYNC\|MS_ASYNC\) gives' '\+ 1\) gives' \
+    'returned 0: nothing' 'MAP_LOCKED' '^msync-flags: removed'
+ok "msync-flags removed its file" has_line "$f" "msync-flags: removed $flags/$flags_name"
+ok "... and the directory is empty" is_empty_dir "$flags"
+
+# Under strace: one msync call for each line, with the flags the line names.
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -e trace=msync -o "$TEST_TMP/flags.trace" "$LESSON_DIR/msync-flags" "$flags" >/dev/null 2>&1
+    ok "strace: msync(MS_SYNC|MS_ASYNC) = -1 EINVAL" \
+        grep -Eq '^msync\(0x[0-9a-f]+000, 4096, MS_SYNC\|MS_ASYNC\) += -1 EINVAL' "$TEST_TMP/flags.trace"
+    ok "strace: msync(page + 1, 4095, MS_SYNC) = -1 EINVAL" \
+        grep -Eq '^msync\(0x[0-9a-f]+001, 4095, MS_SYNC\) += -1 EINVAL' "$TEST_TMP/flags.trace"
+    ok "strace: msync(MS_INVALIDATE) = 0" grep -Eq '^msync\(0x[0-9a-f]+, 4096, MS_INVALIDATE\) += 0' "$TEST_TMP/flags.trace"
+    ok "... and no file is left" is_empty_dir "$flags"
+else
+    skip "msync-flags under strace" "strace is missing or may not trace here"
+fi
+
 # ---- the pair on tmpfs, in a private directory under /dev/shm: msync changes nothing ------
 if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]] && shm=$(mktemp -d /dev/shm/lab.XXXXXX); then
     start shm writer -t 20 "$shm"
@@ -125,15 +166,23 @@ if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]] && shm=$(mktemp -d /dev/s
     ok "tmpfs: Dirty unchanged by MS_SYNC" same_dirty "$s" 'after the store' 'after MS_SYNC'
     ok "tmpfs: says why (no disk: msync does nothing)" \
         has_line "$s" 'writer: tmpfs has no disk to write to: msync does nothing there, the page stays dirty'
-    ok "tmpfs: EINVAL for MS_SYNC|MS_ASYNC there too" has_line "$s" 'writer: msync\(MS_SYNC\|MS_ASYNC\) gives EINVAL: .*'
     ok "tmpfs: the writer removed the file" has_line "$s" "writer: removed $shm/$name"
+    run msync-flags "$shm"
+    ok "tmpfs: msync-flags exits 0" status_is 0
+    ok "tmpfs: EINVAL for MS_SYNC|MS_ASYNC there too" \
+        out_has 'msync-flags: msync\(MS_SYNC\|MS_ASYNC\) gives EINVAL: choose one'
+    ok "tmpfs: msync-flags removed its file" out_has "msync-flags: removed $shm/$flags_name"
     ok "... and the private directory is empty: rmdir removes it" rmdir -- "$shm"
     [[ -d "$shm" ]] && rm -rf -- "$shm"
-    prog=writer
     if [[ -n "$(find /dev/shm -maxdepth 0 -perm -0002)" ]]; then
+        prog=writer
         run writer -t 1 /dev/shm
         ok "the writer refuses /dev/shm itself (every user may write there)" \
             call_fails "/dev/shm: every user may write there, .*"
+        prog=msync-flags
+        run msync-flags /dev/shm
+        ok "msync-flags refuses /dev/shm itself" call_fails "/dev/shm: every user may write there, .*"
+        ok "... and makes no file there" gone "/dev/shm/$flags_name"
     fi
 else
     skip "the pair on tmpfs" "/dev/shm is $(fs_type /dev/shm), not a writable tmpfs"
@@ -148,6 +197,12 @@ for mode in 0777 1777; do
     ok "a directory of mode $mode is refused, one line, saying why and what to do" \
         call_fails "$TEST_TMP/open-$mode: every user may write there, so anyone could take the file's name first; use a directory of your own, .*mktemp -d /dev/shm/lab.XXXXXX.*"
     ok "... and nothing is created there" is_empty_dir "$TEST_TMP/open-$mode"
+    prog=msync-flags
+    run msync-flags "$TEST_TMP/open-$mode"
+    ok "msync-flags refuses a directory of mode $mode too" \
+        call_fails "$TEST_TMP/open-$mode: every user may write there, .*"
+    ok "... and creates nothing there" is_empty_dir "$TEST_TMP/open-$mode"
+    prog=writer
     rmdir "$TEST_TMP/open-$mode"
 done
 
@@ -228,6 +283,31 @@ ok "reader: control characters in the text are printed as '?'" \
     exits_with_out 0 'reader: pread\(\) shows "\?\[2J" \(sequence 1\): .*'
 rm -f -- "$refused/$name"
 
+prog=msync-flags
+ln -s "$target" "$refused/$flags_name"
+run msync-flags "$refused"
+ok "msync-flags: a symbolic link at its file's name: EEXIST, with what to do" \
+    call_fails "open\(\"$refused/$flags_name\", O_CREAT\|O_EXCL\|O_NOFOLLOW\): EEXIST \(File exists\); an msync-flags is running, .*"
+ok "... the link is left in place" test -L "$refused/$flags_name"
+ok "... and its target is untouched" is "$(cat "$target")" keep
+rm -f -- "$refused/$flags_name"
+printf 'left over' >"$refused/$flags_name"
+run msync-flags "$refused"
+ok "msync-flags: a file left over at its name: EEXIST" call_fails "open\(\"$refused/$flags_name\", .*\): EEXIST .*"
+ok "... and that file is left alone" is "$(cat "$refused/$flags_name")" "left over"
+rm -f -- "$refused/$flags_name"
+
+# A file size limit of 1 kB: ftruncate to 4096 bytes fails (EFBIG, not SIGXFSZ)
+# after the file was created; the one line on stderr still fits.
+bash -c 'ulimit -f 1 && exec "$@"' _ "$LESSON_DIR/msync-flags" "$refused" \
+    >"$TEST_TMP/fsize.out" 2>"$TEST_TMP/fsize.err" </dev/null
+status=$? out=$TEST_TMP/fsize.out err=$TEST_TMP/fsize.err
+ok "msync-flags under ulimit -f 1: ftruncate fails with EFBIG, exit 1, one line" \
+    call_fails "ftruncate\(\"$refused/$flags_name\", 4096\): EFBIG .*"
+ok "... and the file it created is removed" exits_with_out 1 "msync-flags: removed $refused/$flags_name"
+ok "... and is gone" gone "$refused/$flags_name"
+
+prog=reader
 if really_root && id nobody >/dev/null 2>&1; then
     truncate -s 4096 "$refused/$name"
     chmod 0600 "$refused/$name"
@@ -307,6 +387,23 @@ for prog in writer reader; do
     run "$prog" -t 1 "$TEST_TMP/missing"
     ok "$prog with a missing DIR: exit 1, ENOENT" call_fails "stat\(\"$TEST_TMP/missing\"\): ENOENT .*"
 done
+prog=msync-flags
+run msync-flags -t 5 "$wait_dir"
+ok "msync-flags has no -t: usage error" usage_fails 'unknown option -t'
+for bad in -x -w; do
+    run msync-flags "$bad"
+    ok "msync-flags $bad: usage error" usage_fails "unknown option $bad"
+done
+run msync-flags "$wait_dir" extra
+ok "msync-flags with too many arguments: usage error" usage_fails 'too many arguments'
+run msync-flags ''
+ok "msync-flags with an empty DIR: usage error" usage_fails 'DIR is empty:'
+run msync-flags "$long"
+ok "msync-flags with a 5000-byte DIR: usage error" usage_fails 'DIR .*too long.*'
+run msync-flags "$TEST_TMP/missing"
+ok "msync-flags with a missing DIR: exit 1, ENOENT" call_fails "stat\(\"$TEST_TMP/missing\"\): ENOENT .*"
+run msync-flags "$target"
+ok "msync-flags with a file for DIR: exit 1, one line" call_fails "$target: it is not a directory"
 prog=writer
 run writer -t 1 "$target"
 ok "writer with a file for DIR: exit 1, one line" call_fails "$target: it is not a directory"
@@ -315,3 +412,4 @@ run reader -t 1 "$target"
 ok "reader with a file for DIR: exit 1 at once, ENOTDIR" \
     call_fails "open\(\"$target/$name\", .*\): ENOTDIR .*"
 ok "no $name is left anywhere in the test directory" is "$(find "$TEST_TMP" -name "$name*")" ""
+ok "no $flags_name either" is "$(find "$TEST_TMP" -name "$flags_name*")" ""

@@ -6,6 +6,7 @@
  * one copy of the page, in the page cache). Then smaps shows what msync is for:
  * the page is dirty (newer than the disk) until MS_SYNC writes it back; MS_ASYNC
  * and munmap write nothing; on tmpfs there is no disk and msync does nothing.
+ * msync's flags and errors are msync-flags.c's part.
  *
  * Usage: writer [-t SECONDS] [DIR]
  *        DIR: a directory of your own for mapped-08.dat (default: the lesson directory)
@@ -71,7 +72,6 @@ int main(int argc, char *argv[])
     struct deadline deadline;
     struct timespec start;
     struct message *msg;
-    void *locked;
     struct statfs fs;
     struct stat st;
 
@@ -164,32 +164,6 @@ int main(int argc, char *argv[])
     if (print_dirty("after MS_SYNC", msg) > 0 && on_tmpfs)
         printf("writer: tmpfs has no disk to write to: msync does nothing there, "
                "the page stays dirty\n");
-
-    /* Exactly one of MS_SYNC and MS_ASYNC; MS_INVALIDATE may be added. */
-    if (msync(msg, FILE_SIZE, MS_SYNC | MS_ASYNC) == -1)
-        printf("writer: msync(MS_SYNC|MS_ASYNC) gives %s: choose one\n", errno_name(errno));
-    if (msync((char *) msg + 1, FILE_SIZE - 1, MS_SYNC) == -1)
-        printf("writer: msync(%p + 1) gives %s: not page-aligned\n", (void *) msg,
-               errno_name(errno));
-    if (msync(msg, FILE_SIZE, MS_INVALIDATE) == -1) {
-        warn("msync(MS_INVALIDATE)");
-        goto out_unmap;
-    }
-    printf("writer: msync(MS_INVALIDATE) returned 0: nothing to invalidate, "
-           "every mapping shares one page cache\n");
-    /* Its one effect: EBUSY on a locked range. MAP_LOCKED locks as mlock()
-     * does (ulimit -l bounds both), and AddressSanitizer leaves it alone. */
-    locked = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED | MAP_LOCKED, fd, 0);
-    if (locked == MAP_FAILED)
-        printf("writer: mmap(MAP_LOCKED) gives %s: skipping MS_INVALIDATE on a "
-               "locked page\n", errno_name(errno));
-    else if (msync(locked, FILE_SIZE, MS_INVALIDATE) == -1)
-        printf("writer: on a locked mapping (MAP_LOCKED) msync(MS_INVALIDATE) "
-               "gives %s\n", errno_name(errno));
-    if (locked != MAP_FAILED && munmap(locked, FILE_SIZE) == -1) {
-        warn("munmap(MAP_LOCKED)");
-        goto out_unmap;
-    }
 
     // slide: munmap
     /* Store again, unmap without msync, map again: is the page dirty?
