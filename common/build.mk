@@ -39,8 +39,13 @@ clean-ipc:
 # make clean removes it; the next build writes it again.
 .build-flags: ;
 
-# writer and reader: each is one .c file plus the helper library. The first line
-# cancels make's built-in rule, which would leave the library out.
+# writer and reader: each is one .c file plus the helper library (lesson 00,
+# NO_LIBRARY := 1: the .c file alone). The first line cancels make's built-in rule.
 %: %.c
+ifeq ($(NO_LIBRARY),)
 %: %.c $(COMMON_SRC) $(COMMON_HDR) .build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LDLIBS)
+else
+%: %.c .build-flags
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+endif
