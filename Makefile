@@ -18,7 +18,7 @@ demo:
 	@tools/demo $(if $(STEP),--step)
 
 test:
-	@tests/run
+	@tests/run $(if $(filter-out 0,$(V)),-v)
 
 stress: all
 	@tests/stress
@@ -50,7 +50,7 @@ clean-ipc:
 help:
 	@echo 'make             build every lesson (CC=clang, SANITIZE=address,undefined, WERROR= work)'
 	@echo 'make demo        run every lesson in order, with what to notice (STEP=1 waits for Enter)'
-	@echo 'make test        run the test suite: TAP lines, then "N passed, N failed, N skipped"'
+	@echo 'make test        run the test suite: a line per lesson, then "N passed, N failed, N skipped" (V=1: every check)'
 	@echo 'make stress      the longer battery: faults, eight pairs at once, signals'
 	@echo 'make lint        shellcheck and cppcheck'
 	@echo 'make slides      render the decks to slides/build (needs Node.js: npm ci)'
