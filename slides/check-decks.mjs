@@ -223,6 +223,17 @@ async function checkDeckInBrowser(browser, analysis, deck, shotsDir) {
     await page.addStyleTag({ content: SHOW_ALL_CSS })
     const count = await page.evaluate(() => document.querySelectorAll('svg.bespoke-marp-slide').length)
     if (!count) problems.push('no slides found (is this a Marp deck rendered with the bespoke template?)')
+    // The course's own fonts must be the ones used: a fallback to whatever the
+    // machine has would make the layout checked here differ from the learner's.
+    const fonts = await page.evaluate(async () => {
+      await document.fonts.ready
+      const want = ["16px 'Course Sans'", "bold 16px 'Course Sans'", "16px 'Course Mono'"]
+      await Promise.all(want.map((f) => document.fonts.load(f).catch(() => [])))
+      return want.filter((f) => ![...document.fonts].some((face) =>
+        face.status === 'loaded' && f.includes(face.family.replace(/"/g, "'")) &&
+        (f.startsWith('bold') ? face.weight === '700' : face.weight === '400')))
+    })
+    for (const f of fonts) problems.push(`the course font ${f.replace(/^\S+ /, '')} did not load (embedded by slides/marp.config.mjs)`)
     const digits = Math.max(2, String(count).length)
     let previous = null
     for (let n = 1; n <= count; n++) {

@@ -6,7 +6,10 @@
 //   come from a CDN, and a `$` in shell text would start a formula);
 // - local images (the diagrams in slides/) are embedded as data: URLs, so one
 //   HTML file is the whole deck. Only files inside slides/ are embedded; any
-//   other image reference is left as it is, and `tools/slides check` reports it.
+//   other image reference is left as it is, and `tools/slides check` reports it;
+// - the fonts come with the course (npm packages @fontsource/ibm-plex-sans and
+//   ibm-plex-mono, SIL Open Font License) and are embedded in the theme as data:
+//   URLs, so a slide is laid out the same on every machine, whatever fonts it has.
 import { readFileSync, realpathSync } from 'node:fs'
 import { dirname, extname, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -49,6 +52,36 @@ function embedLocalImages(md) {
   })
 }
 
+const fontDir = (name) => resolve(slidesDir, '..', 'node_modules', '@fontsource', name, 'files')
+
+// @font-face rules for the fonts the decks use, each file embedded.
+function fontFaces() {
+  const faces = [
+    ['Course Sans', 'ibm-plex-sans', 400, 'normal'],
+    ['Course Sans', 'ibm-plex-sans', 400, 'italic'],
+    ['Course Sans', 'ibm-plex-sans', 700, 'normal'],
+    ['Course Sans', 'ibm-plex-sans', 700, 'italic'],
+    ['Course Mono', 'ibm-plex-mono', 400, 'normal'],
+    ['Course Mono', 'ibm-plex-mono', 700, 'normal'],
+  ]
+  return faces.map(([family, pkg, weight, style]) => {
+    const file = resolve(fontDir(pkg), `${pkg}-latin-${weight}-${style}.woff2`)
+    const data = readFileSync(file).toString('base64')
+    return `@font-face { font-family: '${family}'; font-weight: ${weight}; ` +
+      `font-style: ${style}; src: url(data:font/woff2;base64,${data}) format('woff2'); }`
+  }).join('\n')
+}
+
+// The default theme with the course's fonts: the decks keep `theme: default`.
+function withCourseFonts(marp) {
+  const base = marp.themeSet.get('default')
+  marp.themeSet.add(`/* @theme default */\n${fontFaces()}\n${base.css}\n` +
+    `section { font-family: 'Course Sans', sans-serif; }\n` +
+    `section code, section pre, section pre code, section kbd, section samp ` +
+    `{ font-family: 'Course Mono', monospace; }\n`)
+  return marp
+}
+
 export default {
   lang: 'en',
   allowLocalFiles: false,
@@ -56,5 +89,5 @@ export default {
     emoji: { shortcode: false, unicode: false },
     math: false,
   },
-  engine: ({ marp }) => marp.use(embedLocalImages),
+  engine: ({ marp }) => withCourseFonts(marp.use(embedLocalImages)),
 }
