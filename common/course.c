@@ -49,7 +49,7 @@ void warn_msg(const char *fmt, ...) { REPORT(0, NULL); }
 noreturn void usage_error(const char *fmt, ...)
 {
     REPORT(0, NULL);
-    fprintf(stderr, "usage: %s %s\n", program_name, usage_line);
+    fprintf(stderr, "usage: %s%s%s\n", program_name, *usage_line ? " " : "", usage_line);
     exit(2);
 }
 
@@ -58,17 +58,17 @@ int parse_options(int argc, char *argv[], unsigned *seconds, int max_args)
     int opt;
 
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        printf("usage: %s %s\n", program_name, usage_line);
+        printf("usage: %s%s%s\n", program_name, *usage_line ? " " : "", usage_line);
         exit(0);
     }
     opterr = 0;         /* "+": options first; ":": we report a missing value */
-    while ((opt = getopt(argc, argv, "+:t:")) != -1) {
-        if (opt == 't' && seconds != NULL)
+    while ((opt = getopt(argc, argv, seconds ? "+:t:" : "+:")) != -1) {
+        if (opt == 't')
             *seconds = (unsigned) parse_number("SECONDS", optarg, 1, 3600);
         else if (opt == ':')
             usage_error("option -%c needs a value", optopt);
         else
-            usage_error("unknown option '%s'", argv[optind - 1]);
+            usage_error("unknown option '-%c'", optopt);
     }
     if (argc - optind > max_args)
         usage_error("too many arguments, from '%.40s'", argv[optind + max_args]);
