@@ -1,23 +1,15 @@
 #define _GNU_SOURCE
-/* reader.c - lesson 02: find an existing segment by its key, and check it.
+/* reader.c - lesson 02: find a segment by its key, read the kernel's record, remove it.
  *
- * Start this after the writer (or before: it waits). It derives the same key from
- * the same path, looks the segment up with shmget and no IPC_CREAT, and checks
- * with IPC_STAT who owns it before trusting it. Then it shows shmget's errors for
- * a size too big, a second IPC_EXCL create and a key nobody created, and tells
- * the writer it is done (SIGURG to the segment's creator), who removes it.
+ * Start this after ./writer has exited (or before: it waits for the segment). It
+ * derives the same key from the same path, looks the segment up without IPC_CREAT,
+ * reads what the kernel recorded with shmctl(IPC_STAT), checks the segment is ours
+ * (owner, mode 0600, at least SIZE bytes), and removes it with shmctl(IPC_RMID).
  *
  * Usage: reader [-t SECONDS] [KEYPATH [PROJ_ID [SIZE]]]
- *        the same defaults as the writer; -t 10: how long to wait for the segment
- *
- *   terminal 1$ ./writer                      terminal 2$ ./reader
- *   reader: key 0x4100d2a5 from ftok(".", 65)
- *   reader: found shmid 3
- *   ...
- *   reader: told the writer I am done
+ *        (defaults: 10 s, this lesson's directory, 65, 100)
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
@@ -28,23 +20,23 @@
 
 int main(int argc, char *argv[])
 {
-    unsigned seconds = 10;
     const char *keypath = lesson_dir(), *why;
-    int proj_id = 'A', next_id, first, shmid, again;
+    int proj_id = 'A', arg, shmid;
+    unsigned seconds = 10;
     size_t size = 100;
-    struct deadline deadline;
     struct shmid_ds ds;
-    key_t key, next_key;
+    char proc[32];
+    key_t key;
 
     course_init(argv[0], "[-t SECONDS] [KEYPATH [PROJ_ID [SIZE]]]");
-    first = parse_options(argc, argv, &seconds, NULL, 3);
-    if (argc > first)
-        keypath = parse_path("KEYPATH", argv[first]);
-    if (argc > first + 1)
-        proj_id = (int) parse_number("PROJ_ID", argv[first + 1], 1, 255);
-    if (argc > first + 2)
-        size = parse_number("SIZE", argv[first + 2], 1, 1UL << 30);
-    catch_stop_signals();
+    arg = parse_options(argc, argv, &seconds, 3);
+    if (arg < argc)
+        keypath = parse_path("KEYPATH", argv[arg++]);
+    if (arg < argc)
+        proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
+    if (arg < argc)
+        size = parse_number("SIZE", argv[arg++], 1, 1UL << 30);
+    catch_stop_signals();       /* Ctrl-C ends the wait below with a message */
 
     key = ftok(keypath, proj_id);
     if (key == -1)
@@ -53,55 +45,45 @@ int main(int argc, char *argv[])
            (unsigned) key, keypath, proj_id);
 
     // slide: lookup
-    /* No IPC_CREAT: find the segment, or fail with ENOENT ("not yet":
-     * retry, bounded). Asking for the size we need makes shmget check
-     * it (EINVAL if the segment is smaller); 0 would accept any size. */
-    deadline_start(&deadline, seconds);
-    while ((shmid = shmget(key, size, 0)) == -1) {
+    /* No IPC_CREAT: find the segment, or ENOENT: not created yet, so wait
+     * (bounded). Size 0 accepts any size: IPC_STAT tells the real one. */
+    struct deadline d = { .seconds = seconds };
+    while ((shmid = shmget(key, 0, 0)) == -1) {
         if (errno != ENOENT)
-            fail("shmget(key 0x%08x, %zu, 0)", (unsigned) key, size);
-        if (!keep_waiting(&deadline, "the writer to create the segment"))
+            fail("shmget(key 0x%08x, 0, 0)", (unsigned) key);
+        if (!keep_waiting(&d, "the writer to create the segment"))
             fail_msg("no segment for key 0x%08x: %s", (unsigned) key,
-                     wait_end_hint(&deadline, "run ./writer first"));
+                     wait_end_reason(&d));
     }
     // end slide
     printf("reader: found shmid %d\n", shmid);
 
-    // slide: check
-    /* Keys, owners and modes of all segments are public (ipcs): anyone
-     * could have made a segment at our key first. Trust it only if it
-     * is ours: owned by us, mode 0600, big enough. */
+    // slide: inspect
+    /* Keys, owners and modes are public (ipcs -m): anyone may have created
+     * a segment at our key first. Trust it only if it is ours. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    why = segment_not_ours(&ds, size);
+    why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, (long long) ds.shm_segsz,
+                   (long long) size);
     if (why != NULL)
-        fail_msg("shmid %d: %s: refusing it; remove it (ipcrm -m %d)"
-                 " or run 'make clean-ipc'", shmid, why, shmid);
+        fail_msg("shmid %d: %s: refusing it", shmid, why);
     // end slide
-    printf("reader: owner is me, mode %03o, %zu bytes: it is the writer's segment\n",
-           (unsigned) (ds.shm_perm.mode & 0777), (size_t) ds.shm_segsz);
+    printf("reader: shm_perm: owner uid %u (me), mode %03o\n",
+           (unsigned) ds.shm_perm.uid, (unsigned) (ds.shm_perm.mode & 0777));
+    printf("reader: shm_segsz %zu: the size asked, not rounded up to a %ld-byte page\n",
+           (size_t) ds.shm_segsz, sysconf(_SC_PAGESIZE));
+    printf("reader: shm_nattch %lu: attached processes (it needs none to exist)\n",
+           (unsigned long) ds.shm_nattch);
+    snprintf(proc, sizeof proc, "/proc/%d", (int) ds.shm_cpid);
+    printf("reader: shm_cpid %d: its creator, which %s\n", (int) ds.shm_cpid,
+           access(proc, F_OK) == 0 ? "is still running"
+                                   : "has exited: the segment outlived it");
 
-    /* shmget's errors, on purpose. */
-    if (shmget(key, size + 1, 0) == -1)
-        printf("reader: asking for %zu bytes, more than it has, gives %s\n",
-               size + 1, errno_name(errno));
-    again = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
-    if (again == -1)
-        printf("reader: creating it again with IPC_EXCL gives %s\n", errno_name(errno));
-    else if (shmctl(again, IPC_RMID, NULL) == -1)   /* the writer's was gone */
-        warn("shmctl(%d, IPC_RMID)", again);
-    next_id = proj_id == 255 ? 1 : proj_id + 1;
-    next_key = ftok(keypath, next_id);
-    if (next_key == -1)
-        fail("ftok(\"%s\", %d)", keypath, next_id);
-    if (shmget(next_key, size, 0) == -1)
-        printf("reader: key 0x%08x (the next proj_id) has no segment: %s\n",
-               (unsigned) next_key, errno_name(errno));
-
-    /* Done: SIGURG to the creator (shm_cpid). After a crash that pid may be
-     * another process's by now: SIGURG is ignored unless caught; SIGUSR1 kills. */
-    if (kill(ds.shm_cpid, SIGURG) == -1)
-        fail("kill(%d, SIGURG) to tell the writer", (int) ds.shm_cpid);
-    printf("reader: told the writer I am done\n");
+    // slide: remove
+    /* The last user of the segment removes it: nobody else will. */
+    if (shmctl(shmid, IPC_RMID, NULL) == -1)
+        fail("shmctl(%d, IPC_RMID)", shmid);
+    // end slide
+    printf("reader: removed shmid %d: the key is free again\n", shmid);
     return EXIT_SUCCESS;
 }

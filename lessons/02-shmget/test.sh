@@ -1,156 +1,181 @@
 #!/usr/bin/env bash
-# Lesson 02 test: the writer creates a segment at the ftok key with IPC_EXCL and
-# mode 0600, the reader finds the same shmid and checks it, the errors are the ones
-# the README names (ENOSPC and EINVAL from the limits in a fresh IPC namespace), the
-# reader's SIGURG spares a process that has a dead writer's pid, and every way of
-# stopping removes the segment.
+# Lesson 02 test: the writer creates a segment at the ftok key (IPC_EXCL, 0600) and
+# exits; the segment stays (/proc/sysvipc/shm and ipcs -m: perms 600, size 100,
+# nattch 0); the reader finds it by the key, reads its record (owner, mode, size,
+# the exited creator's pid) and removes it; shmget's errors; the reader's bounded
+# wait; refused segments; what takes a segment besides IPC_RMID; nothing left.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
 keypath=$TEST_TMP
 key=$(ftok_key "$keypath" 65)
-next_key=$(ftok_key "$keypath" 66)
+me=$(id -u)
 
-# ---- the pair, as make run does it ----------------------------------------------
+# ---- the writer creates and exits; the segment stays --------------------------------
 start --vg writer writer "$keypath" 65
-run --vg reader "$keypath" 65
-r=$TEST_TMP/reader.txt
-cp "$out" "$r"
 finish writer
+wpid=${pid[writer]}
 w=$TEST_TMP/writer.out
 ok "writer exits 0" status_is 0
 ok "writer's key is (65 << 24 | (st_dev & 0xff) << 16 | (st_ino & 0xffff)) = $key" \
     has_line "$w" "writer: key $key from ftok\(\"$keypath\", 65\)"
-ok "reader derives the same key" has_line "$r" "reader: key $key from ftok\(\"$keypath\", 65\)"
 shmid=$(field_of "$w" '^writer: created shmid' 4 | tr -d ,)
-ok "reader finds the writer's shmid ($shmid)" has_line "$r" "reader: found shmid $shmid"
-ok "shm_segsz is the size asked (100), not a page" has_line "$w" 'writer: shm_segsz is 100: .*'
-ok "/proc/sysvipc/shm: key in decimal, perms 600, size 100, nattch 0, our uid" \
-    has_line "$w" "writer: /proc/sysvipc/shm: key $((key)) shmid $shmid perms 600 size 100 cpid [0-9]+ lpid 0 nattch 0 uid $(id -u)"
-ok "size 0 gives EINVAL" has_line "$w" 'writer: creating a segment of size 0 gives EINVAL'
-ok "reader checks owner and mode" has_line "$r" 'reader: owner is me, mode 600, 100 bytes: .*'
-ok "a size larger than the segment gives EINVAL" has_line "$r" 'reader: asking for 101 bytes, .* gives EINVAL'
-ok "a second IPC_CREAT|IPC_EXCL gives EEXIST" has_line "$r" 'reader: creating it again with IPC_EXCL gives EEXIST'
-ok "a key with no segment gives ENOENT" has_line "$r" "reader: key $next_key .* has no segment: ENOENT"
-ok "the writer removed the segment" has_line "$w" "writer: removed shmid $shmid"
-ok "no segment is left at the key" no_segment "$key"
+ok "writer creates shmid $shmid, 100 bytes, mode 0600" \
+    has_line "$w" "writer: created shmid $shmid, 100 bytes, mode 0600"
+ok "writer names its pid and exits" has_line "$w" "writer: pid $wpid exits now; .*"
+read -r _ row_id perms size cpid _ nattch uid _ < <(segment_row "$key")
+ok "after the writer exited, /proc/sysvipc/shm still lists shmid $shmid at the key" \
+    test "${row_id:-}" = "$shmid"
+ok "... perms 600, size 100 (not a page), nattch 0, cpid the writer ($wpid), uid $me" \
+    test "${perms:-} ${size:-} ${nattch:-} ${cpid:-} ${uid:-}" = "600 100 0 $wpid $me"
+ok "ipcs -m: key in hex, perms 600, bytes 100, nattch 0" \
+    grep -Eq "^$key +$shmid +[^ ]+ +600 +100 +0 *$" <(ipcs -m)
 
-# ---- a leftover segment: EEXIST with the fix ------------------------------------
-start first writer -t 20 "$keypath" 65
-wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
+run --vg reader "$keypath" 65
+ok "reader exits 0" status_is 0
+ok "reader derives the same key" out_has "reader: key $key from ftok\(\"$keypath\", 65\)"
+ok "reader finds the writer's shmid" out_has "reader: found shmid $shmid"
+ok "IPC_STAT: owner is me, mode 600" out_has "reader: shm_perm: owner uid $me \(me\), mode 600"
+ok "IPC_STAT: shm_segsz 100, the size asked" out_has 'reader: shm_segsz 100: the size asked, .*'
+ok "IPC_STAT: shm_nattch 0" out_has 'reader: shm_nattch 0: .*'
+ok "IPC_STAT: shm_cpid is the writer's pid, which has exited" \
+    out_has "reader: shm_cpid $wpid: its creator, which has exited: the segment outlived it"
+ok "reader removes it" out_has "reader: removed shmid $shmid: the key is free again"
+ok "... and no segment is left at the key" no_segment "$key"
+
+# ---- shmget's errors, on purpose --------------------------------------------------------
+run --vg shmget-errors "$keypath" 65
+ok "shmget-errors exits 0" status_is 0
+ok "IPC_CREAT|IPC_EXCL at a key that has a segment: EEXIST" \
+    out_has 'shmget-errors: shmget\(key, 100, IPC_CREAT\|IPC_EXCL\|0600\) again: EEXIST'
+ok "a size larger than the segment: EINVAL" \
+    out_has 'shmget-errors: shmget\(key, 101, 0\), more than it has: EINVAL'
+ok "no segment at the key, no IPC_CREAT: ENOENT" \
+    out_has 'shmget-errors: shmget\(key, 100, 0\), no segment at the key now: ENOENT'
+ok "creating with size 0: EINVAL" \
+    out_has 'shmget-errors: shmget\(key, 0, IPC_CREAT\|IPC_EXCL\|0600\), size 0: EINVAL'
+ok "... leaving nothing" no_segment "$key"
+
+# ---- a second writer: EEXIST and what to do ----------------------------------------------
+one_line() { status_is "$1" && err_is_one_line && err_has "$2"; }
+status_and_err() { status_is "$1" && err_has "$2"; }
+usage_fails() { status_is 2 && err_has "$1" && err_has "usage: $prog .*"; }
 run writer "$keypath" 65
-ok "a second writer exits 1" status_is 1
-ok "... with one line naming EEXIST, the shmid that holds the key, and that its writer still runs" \
-    err_has "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \\(uid [0-9]+, nattch [0-9]+\\) has key $key, and its creator, pid [0-9]+, is still running: let it finish, or stop it, then try again"
-run reader "$keypath" 65 200
-ok "a reader asking for more than exists fails with EINVAL" \
-    err_has "reader: shmget\(key $key, 200, 0\): EINVAL .*"
-kill -TERM "${pid[first]}"
-finish first
-ok "SIGTERM while the writer waits: exit 1" status_is 1
-ok "... and the writer removes the segment" no_segment "$key"
-
-start first writer -t 20 "$keypath" 65
-wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
-kill -KILL "${pid[first]}"
-finish first
-left=$(field_of "$TEST_TMP/first.out" '^writer: created shmid' 4 | tr -d ,)
 run writer "$keypath" 65
-ok "after kill -KILL the segment is left; the next writer names it and the fix" \
-    err_has "writer: shmget\(key $key, .*EEXIST \(File exists\); shmid $left \(uid [0-9]+, nattch 0\) already has key $key, left by an earlier run: 'make clean-ipc' removes this course's leftovers, or: ipcrm -m $left"
-ipcrm -m "$left"
+ok "a second writer: exit 1, one line naming EEXIST and the fix" one_line 1 \
+    "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); 'ipcs -m' shows it; 'make clean-ipc' removes what this course left"
+run shmget-errors "$keypath" 65
+ok "shmget-errors at a taken key: the same line" one_line 1 \
+    "shmget-errors: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST .*; 'ipcs -m' shows it; .*"
+run reader "$keypath" 65
+ok "the first writer's segment was still there: the reader removes it" \
+    out_has 'reader: removed shmid [0-9]+: .*'
 
-start first writer -t 20 "$keypath" 65
-wait_for_line "$TEST_TMP/first.out" 'waiting for the reader'
-kill -INT "${pid[first]}"
-finish first
-ok "Ctrl-C while the writer waits: exit 1" status_is 1
-ok "... saying so in one line" err_has 'writer: no word from the reader: interrupted by SIGINT'
-ok "... and the segment is gone" no_segment "$key"
-
-# ---- waiting, both ways ------------------------------------------------------------
-run writer -t 1 "$keypath" 65
-ok "a writer with no reader gives up after -t 1: exit 1" status_is 1
-ok "... says so in one line" err_has 'writer: no word from the reader: timed out after 1 s'
-ok "... and removes its segment" no_segment "$key"
-
+# ---- the reader's bounded wait --------------------------------------------------------------
 run reader -t 1 "$keypath" 65
-ok "a reader with no writer gives up: exit 1" status_is 1
-ok "... naming the key, the timeout and what to do" \
-    err_has "reader: no segment for key $key: timed out after 1 s; run ./writer first"
+ok "a reader with no writer gives up after -t 1: exit 1" status_is 1
+ok "... having said once what it waits for" \
+    test "$(grep -c 'reader: waiting up to 1 s for the writer to create the segment' "$err")" = 1
+ok "... then why it stopped" err_has "reader: no segment for key $key: timed out after 1 s"
 
 start early reader -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer'
-start late writer "$keypath" 65
+run writer "$keypath" 65
 finish early
-ok "a reader started first waits, then finds the segment" status_is 0
-ok "... having said once, on stderr, what it waits for" \
-    has_line "$err" 'reader: waiting up to 20 s for the writer to create the segment'
-finish late
-ok "... and the pair completes" status_is 0
+ok "a reader started first finds the segment once the writer has run" status_is 0
+ok "... and removes it" out_has 'reader: removed shmid [0-9]+: .*'
 ok "... leaving nothing" no_segment "$key"
 
-# ---- a segment that is not ours is refused ------------------------------------------
-# Ours but mode 0666, as in Break it: planted with perl's shmget (no shell tool can
-# create a segment at a given key).
+for sig in INT TERM; do
+    start early reader -t 20 "$keypath" 65
+    wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s'
+    kill -"$sig" "${pid[early]}"
+    finish early
+    ok "SIG$sig while the reader waits (Ctrl-C is SIGINT): exit 1, saying so" \
+        status_and_err 1 "reader: no segment for key $key: interrupted by SIG$sig"
+done
+ok "... and nothing is left" no_segment "$key"
+
+# ---- segments the reader refuses ------------------------------------------------------------
+run writer "$keypath" 65 50
+run reader -t 1 "$keypath" 65
+ok "a 50-byte segment, the reader needs 100: refused, exit 1, one line" one_line 1 \
+    "reader: shmid [0-9]+: it has 50 bytes, fewer than 100: refusing it"
+ok "... and left alone" test -n "$(segment_row "$key")"
+ipcrm -M "$key"
+
 if command -v perl >/dev/null; then
+    # Ours but mode 0666: planted with perl (no shell tool creates at a given key).
     # shellcheck disable=SC2016 # $id and @ARGV are perl's
     id=$(perl -e 'my $id = shmget(hex($ARGV[0]), 100, 01000 | 02000 | 0666);
                   defined $id or die "shmget: $!\n"; print "$id\n"' "$key")
     run reader -t 1 "$keypath" 65
-    ok "a segment at our key with mode 0666 is refused: exit 1" status_is 1
-    ok "... in one line naming the mode and what to do" \
-        err_has "reader: shmid $id: its mode is 666, not 600: refusing it; remove it \(ipcrm -m $id\) or run 'make clean-ipc'"
-    [[ -n "$id" ]] && ipcrm -m "$id"
+    ok "a segment at our key with mode 0666 is refused: exit 1, one line" one_line 1 \
+        "reader: shmid $id: its mode is 666, not 600: refusing it"
+    ok "... and left alone" test -n "$(segment_row "$key")"
+    ipcrm -m "$id"
 else
     skip "a segment at our key with mode 0666 is refused" "perl is not installed"
 fi
-if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null &&
+
+# Another user's segments: only the real root can become another user.
+if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null && command -v perl >/dev/null &&
    runuser -u nobody -- test -x "$LESSON_DIR/writer"; then
-    # A key path the user nobody can reach: a directory of its own outside TEST_TMP.
-    shared=$(mktemp -d "${TMPDIR:-/tmp}/shmget-squat.XXXXXX")
+    shared=$(mktemp -d "${TMPDIR:-/tmp}/shmget-other.XXXXXX")
     chmod 0755 "$shared"
-    runuser -u nobody -- "$LESSON_DIR/writer" -t 20 "$shared" 65 >"$TEST_TMP/squat.out" 2>&1 &
-    squatter=$!
-    if wait_for_line "$TEST_TMP/squat.out" 'waiting for the reader' 10; then
-        run reader -t 1 "$shared" 65
-        ok "a segment at our key owned by another user is refused: exit 1" status_is 1
-        ok "... in one line naming the owner" \
-            err_has "reader: shmid [0-9]+: it belongs to uid $(id -u nobody), not to you \(uid 0\): refusing it; .*"
-    else
-        ok "the user nobody can create a segment" false
-    fi
-    kill -TERM "$squatter"
-    wait "$squatter"
+    other_key=$(ftok_key "$shared" 65)
+    runuser -u nobody -- "$LESSON_DIR/writer" "$shared" 65 >/dev/null
+    run reader -t 1 "$shared" 65
+    ok "a segment at our key owned by another user is refused: exit 1, one line" one_line 1 \
+        "reader: shmid [0-9]+: it belongs to uid $(id -u nobody), not to you: refusing it"
+    runuser -u nobody -- "$LESSON_DIR/reader" "$shared" 65 >"$out" 2>"$err"
+    ok "... its owner's reader removes it" no_segment "$other_key"
+
+    "$LESSON_DIR/writer" "$shared" 65 >/dev/null
+    runuser -u nobody -- "$LESSON_DIR/reader" -t 1 "$shared" 65 >"$out" 2>"$err"
+    status=$?
+    ok "another user's 0600 segment: shmget(key, 0, 0) finds it, IPC_STAT gives EACCES" \
+        one_line 1 "reader: shmctl\([0-9]+, IPC_STAT\): EACCES \(Permission denied\)"
+    # shellcheck disable=SC2016 # @ARGV is perl's
+    runuser -u nobody -- perl -e 'defined shmget(hex($ARGV[0]), 0, 0600) and exit 1;
+                                  print $!{EACCES} ? "EACCES\n" : "$!\n"' "$other_key" >"$out"
+    ok "... and shmget(key, 0, 0600), asking for read-write, gives EACCES" out_has EACCES
+    run reader "$shared" 65
+    ok "... root's own reader removes it" no_segment "$other_key"
     rmdir "$shared"
 else
-    skip "a segment owned by another user is refused" "needs root, and a user nobody who can run the writer"
+    skip "another user's segments: refused, or EACCES" "needs the real root, perl and a user nobody who can run the writer"
 fi
 
-# A leftover segment whose shm_cpid is now another process of ours (perl creates it,
-# then becomes sleep: same pid). The reader's "done" must not kill that process.
-if command -v perl >/dev/null; then
-    # shellcheck disable=SC2016 # $id, $| and @ARGV are perl's
-    perl -e '$| = 1; my $id = shmget(hex($ARGV[0]), 100, 01000 | 02000 | 0600);
-             defined $id or die "shmget: $!\n"; print "$id\n"; exec "sleep", "30"' \
-        "$key" >"$TEST_TMP/other.out" &
-    other=$!
-    wait_for_line "$TEST_TMP/other.out" '^[0-9]+$' 10
-    run reader -t 1 "$keypath" 65
-    ok "a leftover segment whose creator's pid is another process now: the reader signals it" \
-        status_is 0
-    ok "... with SIGURG, which that process ignores: it is still running" kill -0 "$other"
-    kill -TERM "$other"
-    wait "$other"
-    ipcrm -m "$(head -n 1 "$TEST_TMP/other.out")"
+# ---- Break it: writer.c without IPC_EXCL, or with mode 0666 ----------------------------------
+# Built from a copy of writer.c with one change, as a learner would make it.
+variant() {
+    local name=$1 from=$2 to=$3
+    grep -qF "$from" "$LESSON_DIR/writer.c" || return 1
+    sed "s/$from/$to/" "$LESSON_DIR/writer.c" >"$TEST_TMP/$name.c"
+    "${CC:-cc}" -std=c11 -I"$LESSON_DIR/../../common" -o "$TEST_TMP/$name" \
+        "$TEST_TMP/$name.c" "$LESSON_DIR/../../common/course.c"
+}
+if variant writer-no-excl 'IPC_CREAT | IPC_EXCL | 0600' 'IPC_CREAT | 0600'; then
+    "$TEST_TMP/writer-no-excl" "$keypath" 65 >"$TEST_TMP/first.out"
+    "$TEST_TMP/writer-no-excl" "$keypath" 65 >"$TEST_TMP/second.out"
+    status=$?
+    first=$(field_of "$TEST_TMP/first.out" '^writer: created shmid' 4)
+    ok "without IPC_EXCL a second writer silently reuses the segment (same shmid)" \
+        has_line "$TEST_TMP/second.out" "writer: created shmid $first 100 bytes, mode 0600"
+    ipcrm -M "$key"
 else
-    skip "the reader's signal to a stale shm_cpid harms nobody" "perl is not installed"
+    ok "writer.c creates with IPC_CREAT | IPC_EXCL | 0600 (Break it edits that)" false
+fi
+if variant writer-0666 'IPC_CREAT | IPC_EXCL | 0600' 'IPC_CREAT | IPC_EXCL | 0666'; then
+    "$TEST_TMP/writer-0666" "$keypath" 65 >/dev/null
+    run reader -t 1 "$keypath" 65
+    ok "with 0666 in writer.c the reader refuses the segment" \
+        one_line 1 "reader: shmid [0-9]+: its mode is 666, not 600: refusing it"
+    ipcrm -M "$key"
 fi
 
-usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
-call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
-
-# ---- limits: a fresh IPC namespace with shmmni 0, then shmmax 99 ------------------------
+# ---- what takes a segment besides IPC_RMID ---------------------------------------------------
 if unshare --ipc true 2>/dev/null; then
     fresh_ipc=(unshare --ipc)
 elif unshare --user --map-root-user --ipc true 2>/dev/null; then
@@ -158,41 +183,51 @@ elif unshare --user --map-root-user --ipc true 2>/dev/null; then
 else
     fresh_ipc=()
 fi
-prog=writer
 if (( ${#fresh_ipc[@]} )); then
+    # shellcheck disable=SC2016 # $1 belongs to the inner shell
+    "${fresh_ipc[@]}" bash -c '"$1" "$2" 65 && grep -c . /proc/sysvipc/shm' \
+        _ "$LESSON_DIR/writer" "$keypath" >"$out" 2>"$err"
+    ok "a segment made in an IPC namespace lives there (header + 1 row)..." out_has 2
+    ok "... and ends with it: not here" no_segment "$key"
+    # shellcheck disable=SC2016 # $1 belongs to the inner shell
+    "${fresh_ipc[@]}" bash -c 'echo 1 >/proc/sys/kernel/shm_rmid_forced && "$1" "$2" 65 &&
+                               grep -c . /proc/sysvipc/shm' \
+        _ "$LESSON_DIR/writer" "$keypath" >"$out" 2>"$err"
+    ok "with shm_rmid_forced=1 the unattached segment goes when its creator exits" out_has 1
+    # Limits are per namespace too: shmmni 0 (no segment at all), shmmax 99.
     for limit in shmmni=0 shmmax=99; do
         # shellcheck disable=SC2016 # $1 and "$@" belong to the inner shell
         "${fresh_ipc[@]}" bash -c 'echo "${1#*=}" >"/proc/sys/kernel/${1%=*}" && shift && exec "$@"' \
-            _ "$limit" "$LESSON_DIR/writer" -t 1 "$keypath" 65 >"$out" 2>"$err" </dev/null
+            _ "$limit" "$LESSON_DIR/writer" "$keypath" 65 >"$out" 2>"$err" </dev/null
         status=$?
         [[ $limit == shmmni=0 ]] && errno=ENOSPC || errno=EINVAL
-        ok "$limit: creating 100 bytes gives $errno, exit 1, one line" \
-            call_fails "shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): $errno .*"
+        ok "$limit: creating 100 bytes gives $errno, exit 1, one line" one_line 1 \
+            "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): $errno .*"
     done
 else
-    skip "shmmni used up gives ENOSPC, a size above shmmax EINVAL" "no IPC namespace can be made here"
+    skip "IPC namespaces, shm_rmid_forced, shmmni and shmmax" "no IPC namespace can be made here"
 fi
 
-# ---- bad arguments --------------------------------------------------------------------
-for prog in writer reader; do
-    for bad in 0 256 -1 x '' 99999999999999999999 '65 ' 1e3; do
-        run "$prog" "$keypath" "$bad"
-        ok "$prog PROJ_ID '$bad': usage error, exit 2, one line" \
-            usage_fails PROJ_ID
-    done
-    run "$prog" "$TEST_TMP/missing" 65
-    ok "$prog with a missing KEYPATH: exit 1, ENOENT" \
-        call_fails 'ftok\(.*missing.*\): ENOENT .*'
-    run "$prog" -t 0
-    ok "$prog -t 0: usage error" usage_fails SECONDS
-    run "$prog" -t
-    ok "$prog -t without a value: usage error" usage_fails 'option -t needs a value'
-    run "$prog" -x "$keypath"
-    ok "$prog -x: usage error" usage_fails 'unknown option -x'
-    run "$prog" a b c d
-    ok "$prog with too many arguments: usage error" usage_fails 'too many arguments'
+# ---- strace shows the calls ---------------------------------------------------------------------
+run writer "$keypath" 65
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    strace -o "$TEST_TMP/strace.txt" -e trace=ipc "$LESSON_DIR/reader" "$keypath" 65 >"$out" 2>"$err"
+    ok "strace -e trace=ipc shows the reader's shmget and shmctl calls" \
+        grep -Eqz "shmget\($key, 0, 0+\) += [0-9]+.*shmctl\([0-9]+, IPC_STAT, .*shm_segsz=100.*shmctl\([0-9]+, IPC_RMID, NULL\) += 0" \
+        "$TEST_TMP/strace.txt"
+else
+    run reader "$keypath" 65
+    skip "strace -e trace=ipc shows the calls" "strace is missing or cannot trace here"
+fi
+ok "... nothing is left at the key" no_segment "$key"
+
+# ---- arguments (the full matrix comes from the args file) ------------------------------------
+for prog in writer reader shmget-errors; do
+    run "$prog" --help
+    ok "$prog --help: usage on stdout, exit 0" out_has "usage: $prog .*KEYPATH.*"
+    run "$prog" "$TEST_TMP/missing"
+    ok "$prog with a missing KEYPATH: usage error, exit 2" usage_fails "$prog: KEYPATH .*"
 done
-run writer "$keypath" 65 0
 prog=writer
-ok "writer SIZE 0: usage error" usage_fails SIZE
-ok "nothing is left at the key" no_segment "$key"
+run writer -t 5 "$keypath"
+ok "writer does not wait: -t is refused" usage_fails "writer: unknown option .*"
