@@ -1,190 +1,210 @@
 #!/usr/bin/env bash
-# Lesson 04 test: shm_nattch goes 1, 2, 1, 0 as the writer and the reader attach
-# and detach, and a forked child's exit is the last detach (lpid); after shmdt the
-# old address is a SIGSEGV and a second shmdt is EINVAL; the segment and its
-# message survive until IPC_RMID (unless shm_rmid_forced is 1: the writer says
-# so); and a missing partner, Ctrl-C or SIGTERM never leave a segment behind.
+# Lesson 04 test: shm_nattch goes 1, 2, 1, 0 as the writer and the reader attach and
+# detach, shm_lpid names who did it and shm_dtime is set; after its shmdt the reader
+# has no maps line for the address, a load from it kills a child with SIGSEGV and a
+# second shmdt is EINVAL; at nattch 0 the unmarked segment is still there (unless
+# shm_rmid_forced is 1: then the writer says the kernel freed it); the last shmdt of
+# a marked segment frees it (last-detach); waits, Ctrl-C, refusals, EEXIST.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
-keypath=$TEST_TMP
-key_for() { ftok_key "$keypath" "$1"; }
-key=$(key_for 65)
-uid=$(id -u)
-text='this message outlives every attachment'
+SIZE=268                        # sizeof(struct message) = 12, + 256 bytes of text
+TEXT='read me, then detach'
+keys=()                         # every key a case may leave behind when it fails
+cleanup() { local k; for k in "${keys[@]}"; do ipcrm -M "$k" 2>/dev/null; done; return 0; }
+trap cleanup EXIT
 
-no_segment_id() { [[ -z "$(segment_row_by_id "$1")" ]]; }
-# The Nth "shm_nattch X" that FILE reports.
-nattch_in() { grep -o 'shm_nattch [0-9]*' "$1" | sed -n "$2{s/shm_nattch //p}"; }
+# A fresh key path for each case, so a failed case cannot spoil the next one.
+new_key() { keypath=$TEST_TMP/$1; mkdir "$keypath"; key=$(ftok_key "$keypath" 65); keys+=("$key"); }
+row_fields() { segment_row "$1" | awk '{ print $5, $6, $7 }'; }     # cpid lpid nattch
+one_line() { status_is "$1" && err_is_one_line && err_has "$2"; }
 
-# ---- the pair, as make run does it: the reader starts when the writer waits -------
-start --vg writer writer "$keypath" 65
-wait_for_line "$TEST_TMP/writer.out" '^writer: waiting for the reader'
-start --vg reader reader "$keypath" 65
+# ---- the pair, as make run does it: the reader starts when the writer waits ----------
+new_key pair
+t0=$(date +%s)
+start --vg writer writer "$keypath"
+wait_for_line "$TEST_TMP/writer.out" '^writer: wrote .*, waiting for the reader$' 10
+wpid=${pid[writer]}
+ok "the writer attached and waits: /proc/sysvipc/shm says cpid, lpid = writer, nattch 1" \
+    test "$(row_fields "$key")" == "$wpid $wpid 1"
+start --vg reader reader "$keypath"
 finish reader
-r=$out
+rpid=${pid[reader]}
+r=$TEST_TMP/reader.out
 ok "reader exits 0" status_is 0
 finish writer
-w=$out
+w=$TEST_TMP/writer.out
+t1=$(date +%s)
 ok "writer exits 0" status_is 0
-shmid=$(field_of "$w" '^writer: created shmid' 4 | tr -d ,)
-ok "both derive the key $key" has_line "$r" "reader: key $key from ftok\(\"$keypath\", 65\)"
-ok "reader finds the writer's shmid ($shmid) and checks it" \
-    has_line "$r" "reader: found shmid $shmid: mine, mode 600"
+shmid=$(field_of "$w" '^writer: shmid' 3)
+ok "writer: shmid $shmid for the ftok key $key" \
+    has_line "$w" "writer: shmid $shmid for key $key, attached at 0x[0-9a-f]+"
+addr=$(field_of "$r" '^reader: attached shmid' 6 | tr -d :)
+ok "reader attached: shm_nattch 2, shm_lpid the reader ($rpid), shm_dtime 0" \
+    has_line "$r" "reader: attached shmid $shmid at $addr: shm_nattch 2, shm_lpid $rpid, shm_dtime 0"
+ok "... its maps line: rw-s, inode = shmid, /SYSV + the key in hex, (deleted)" \
+    has_line "$r" "reader: maps: 0*${addr#0x}-[0-9a-f]+ rw-s 00000000 [0-9a-f]+:[0-9a-f]+ $shmid +/SYSV${key#0x} \(deleted\)"
+ok "... the writer's text" has_line "$r" "reader: message \"$TEXT\""
+ok "after shmdt no mapping holds $addr" \
+    has_line "$r" "reader: detached, maps: \(no mapping holds $addr\)"
+ok "a load from the old address kills a child with SIGSEGV" \
+    has_line "$r" "reader: a load from $addr killed a child with SIGSEGV"
+ok "shmdt of the old address again: EINVAL" has_line "$r" "reader: shmdt\($addr\) again: EINVAL"
+read -r n lpid dtime < <(sed -nE 's/^writer: the reader detached: shm_nattch ([0-9]+), shm_lpid ([0-9]+), shm_dtime ([0-9]+)$/\1 \2 \3/p' "$w")
+ok "the reader's detach: shm_nattch 1, shm_lpid the reader ($rpid)" \
+    test "${n:-} ${lpid:-}" == "1 $rpid"
+ok "... shm_dtime set to the time of it (${dtime:-none}, run from $t0 to $t1)" \
+    test "${dtime:-0}" -ge "$t0" -a "${dtime:-0}" -le "$t1"
+ok "the writer's detach: shm_nattch 0, shm_lpid the writer ($wpid), still there" \
+    has_line "$w" "writer: detached: shm_nattch 0, shm_lpid $wpid: shmid $shmid is still there"
+ok "IPC_RMID removes it" has_line "$w" "writer: removed shmid $shmid with IPC_RMID"
+ok "... no segment at the key" no_segment "$key"
+ok "the reader did not have to wait: its stderr is empty" test ! -s "$TEST_TMP/reader.err"
 
-ok "writer attaches: shm_nattch 1" has_line "$w" 'writer: attached at 0x[0-9a-f]+: shm_nattch 1'
-ok "reader attaches while the writer is attached: shm_nattch 2" \
-    has_line "$r" 'reader: attached at 0x[0-9a-f]+: shm_nattch 2'
-ok "reader detaches: shm_nattch 1" \
-    has_line "$w" 'writer: the reader has copied it and detached: shm_nattch 1'
-ok "writer detaches: shm_nattch 0" has_line "$w" 'writer: shmdt\(0x[0-9a-f]+\): shm_nattch 0'
-sequence="$(nattch_in "$w" 1) $(nattch_in "$r" 1) $(nattch_in "$w" 2) $(nattch_in "$w" 3)"
-ok "shm_nattch goes 1 2 1 0 (saw: $sequence)" [ "$sequence" = "1 2 1 0" ]
+# ---- the last shmdt of a marked segment frees it --------------------------------------
+run --vg last-detach
+ok "last-detach exits 0" status_is 0
+id=$(field_of "$out" '^last-detach: shmid' 3)
+ok "marked with IPC_RMID while attached: nattch 1, mode 1600 (SHM_DEST), not freed" \
+    out_has "last-detach: shmid $id after IPC_RMID: shm_nattch 1, mode 1600: marked, not freed"
+ok "after its last shmdt IPC_STAT gives EINVAL: freed" \
+    out_has 'last-detach: after the last shmdt, IPC_STAT gives EINVAL: freed'
+ok "... and /proc/sysvipc/shm has no row for it" test -z "$(segment_row_by_id "${id:-x}")"
 
-ok "/proc/sysvipc/shm at nattch 2: lpid is the reader's pid, cpid the writer's" \
-    has_line "$r" "reader: /proc/sysvipc/shm: key $((key)) shmid $shmid perms 600 size 4096 cpid ${pid[writer]} lpid ${pid[reader]} nattch 2 uid $uid"
-ok "/proc/sysvipc/shm at nattch 0: lpid is the writer's again, the row is still there" \
-    has_line "$w" "writer: /proc/sysvipc/shm: key $((key)) shmid $shmid perms 600 size 4096 cpid ${pid[writer]} lpid ${pid[writer]} nattch 0 uid $uid"
-ok "attached, the segment is a rw-s /SYSV mapping in the reader's maps" \
-    has_line "$r" "reader: /proc/self/maps: [0-9a-f]+-[0-9a-f]+ rw-s 00000000 [0-9a-f:]+ $shmid +/SYSV${key#0x} \(deleted\)"
-ok "detached, no mapping holds the address any more" \
-    has_line "$r" 'reader: /proc/self/maps: \(no mapping holds 0x[0-9a-f]+\)'
-ok "the reader saw the writer's message" has_line "$r" "reader: message 1: \"$text\""
-
-ok "a load from the old address after shmdt is a SIGSEGV" \
-    has_line "$r" 'reader: a load from 0x[0-9a-f]+ after shmdt killed the child with SIGSEGV'
-ok "a second shmdt of the same address is EINVAL" \
-    has_line "$r" 'reader: shmdt\(0x[0-9a-f]+\) again gives EINVAL: nothing is attached there'
-ok "after everyone detached, attaching again works: shm_nattch 1" \
-    has_line "$w" 'writer: attached again at 0x[0-9a-f]+: shm_nattch 1'
-ok "... and the message is intact, with the reader's SEEN" \
-    has_line "$w" "writer: message 1, state SEEN: \"$text\" \(intact\)"
-ok "fork copies the attachment: the child sees shm_nattch 2" \
-    has_line "$w" 'writer: a child \(pid [0-9]+\) forked now sees shm_nattch 2: fork copied the attachment'
-child=$(field_of "$w" '^writer: a child \(pid' 5 | tr -d ')')
-ok "exit detaches: when the child has gone, shm_nattch is 1 again" \
-    has_line "$w" 'writer: the child has exited: shm_nattch 1'
-ok "... and lpid is the child's pid (${child:-none}): its exit was the last detach" \
-    has_line "$w" "writer: /proc/sysvipc/shm: key $((key)) shmid $shmid perms 600 size 4096 cpid ${pid[writer]} lpid ${child:-none} nattch 1 uid $uid"
-ok "shmdt of an address inside the attachment (addr + 1) is EINVAL" \
-    has_line "$w" 'writer: shmdt\(0x[0-9a-f]+ \+ 1\) gives EINVAL: not the start of an attachment'
-ok "IPC_RMID removes it: no row in /proc/sysvipc/shm" \
-    has_line "$w" "writer: /proc/sysvipc/shm: \(no row for shmid $shmid\)"
-ok "... and /proc/sysvipc/shm agrees" no_segment_id "$shmid"
-
-# ---- a reader started first waits for the writer ----------------------------------
-start early reader -t 20 "$keypath" 65
-wait_for_line "$TEST_TMP/early.err" '^reader: waiting up to 20 s for the writer to create the segment$'
-start late writer "$keypath" 65
-finish early
-ok "a reader started first waits, then finds the segment" status_is 0
-finish late
-ok "... and the pair completes" status_is 0
-ok "... leaving nothing at the key" no_segment "$key"
-
-# ---- a missing partner: both sides give up after -t 1 (all at the same time) -------
-# Segments made by hand (perl's shmget), as another program could have left them:
-# an empty one of ours, and one with mode 0644 at our key.
-make_segment() { perl -e 'print shmget($ARGV[0], 4096, 01000 | 02000 | oct $ARGV[1])' "$(($1))" "$2"; }
-have_perl=0
-command -v perl >/dev/null && have_perl=1
-if (( have_perl )); then
-    empty_id=$(make_segment "$(key_for 72)" 0600)
-    start empty_reader reader -t 1 "$keypath" 72
+# ---- shm_rmid_forced 1 (in an IPC namespace of our own): nattch 0 frees it ------------
+fresh_ipc=()
+if unshare --ipc true 2>/dev/null; then
+    fresh_ipc=(unshare --ipc)
+elif unshare --user --map-root-user --ipc true 2>/dev/null; then
+    fresh_ipc=(unshare --user --map-root-user --ipc)
 fi
-start --vg lonely_writer writer -t 1 "$keypath" 70
-start lonely_reader reader -t 1 "$keypath" 71
-finish lonely_writer
-ok "a writer with no reader gives up after -t 1: exit 1" status_is 1
-ok "... saying what it waited for, in one line" err_has \
-    'writer: no reader has copied the message and detached: timed out after 1 s; start \./reader'
-ok "... and removes its segment" no_segment "$(key_for 70)"
-finish lonely_reader
-ok "a reader with no writer gives up after -t 1: exit 1" status_is 1
-ok "... naming the key, the timeout and what to do" err_has \
-    "reader: no segment for key $(key_for 71): timed out after 1 s; start \./writer first"
-ok "... and creates nothing" no_segment "$(key_for 71)"
-if (( have_perl )); then
-    finish empty_reader
-    ok "a reader finding a segment with no message gives up after -t 1: exit 1" status_is 1
-    ok "... in one line" err_has "reader: no message in shmid $empty_id: timed out after 1 s"
-    ipcrm -m "$empty_id"
-    squat_id=$(make_segment "$(key_for 73)" 0644)
-    run reader -t 1 "$keypath" 73
-    ipcrm -m "$squat_id"
-    ok "a segment at our key with mode 644 is refused: exit 1" status_is 1
-    ok "... in one line, with what to do" err_has \
-        "reader: shmid $squat_id: its mode is 644, not 600: refusing it; remove it \(ipcrm -m $squat_id\) or run 'make clean-ipc'"
+new_key forced
+forced=77
+if (( ${#fresh_ipc[@]} )); then
+    # shellcheck disable=SC2016 # $1 and $2 belong to the inner shell
+    "${fresh_ipc[@]}" bash -c '
+        echo 1 2>/dev/null >/proc/sys/kernel/shm_rmid_forced || exit 77
+        "$1/writer" "$2" >/dev/null & "$1/reader" "$2" >/dev/null; wait $!' \
+        _ "$LESSON_DIR" "$keypath" >"$out" 2>"$err" </dev/null
+    forced=$?
+fi
+if (( forced != 77 )); then
+    ok "shm_rmid_forced 1: the writer's detach, the last one, freed the segment: exit 1" \
+        test "$forced" == 1
+    ok "... and the writer says so, in one line" err_has \
+        "writer: shmctl\([0-9]+, IPC_STAT\) after shmdt: EINVAL \(Invalid argument\); the kernel freed it at nattch 0: /proc/sys/kernel/shm_rmid_forced is 1 here"
 else
-    skip "a segment with no message, or mode 644, is refused" "perl is not installed"
+    skip "shm_rmid_forced 1 frees the segment at the last detach" "no IPC namespace of our own here"
 fi
 
-# ---- stopped while waiting for the reader: the writer still removes it --------------
+# ---- waiting ----------------------------------------------------------------------------
+new_key early
+start --vg early reader -t 20 "$keypath"
+ok "a reader started first says what it waits for" \
+    wait_for_line "$TEST_TMP/early.err" '^reader: waiting up to 20 s for the writer to create the segment$' 10
+run writer "$keypath"
+ok "the writer comes and completes" status_is 0
+finish early
+ok "the reader that waited completes, exit 0" status_is 0
+ok "... and sees nattch 2" out_has 'reader: attached shmid [0-9]+ at 0x[0-9a-f]+: shm_nattch 2, .*'
+ok "... leaving nothing" no_segment "$key"
+
+run reader -t 1 "$keypath"
+ok "no writer: the reader gives up after -t 1, exit 1" status_is 1
+ok "... the notice, then one line naming the key and the timeout" \
+    test "$(cat "$err")" == "reader: waiting up to 1 s for the writer to create the segment
+reader: no segment for key $key: timed out after 1 s"
+ok "... having created nothing" no_segment "$key"
+
+run --vg writer -t 1 "$keypath"
+ok "no reader: the writer gives up after -t 1, exit 1" status_is 1
+ok "... the notice, then one line saying why" \
+    test "$(cat "$err")" == "writer: waiting up to 1 s for the reader to answer SEEN
+writer: no reader has read and detached: timed out after 1 s"
+ok "... and removes its segment" no_segment "$key"
+
 for sig in INT TERM; do
-    start waiting writer -t 30 "$keypath" 65
-    wait_for_line "$TEST_TMP/waiting.err" '^writer: waiting up to 30 s for \./reader in another terminal$'
+    start waiting writer -t 30 "$keypath"
+    wait_for_line "$TEST_TMP/waiting.err" 'waiting up to 30 s' 10
     if [[ $sig == TERM ]]; then
-        start second writer "$keypath" 65
-        finish second
-        ok "a second writer on the same key exits 1" status_is 1
-        ok "... with one line naming EEXIST, the shmid that holds the key, and that its writer still runs" \
-            err_has "writer: shmget\(key $key, 4096, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); shmid [0-9]+ \\(uid [0-9]+, nattch [0-9]+\\) has key $key, and its creator, pid [0-9]+, is still running: let it finish, or stop it, then try again"
+        run writer "$keypath"
+        ok "a second writer at the same key: exit 1, one line naming EEXIST and the fix" one_line 1 \
+            "writer: shmget\(key $key, $SIZE, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); 'ipcs -m' shows it; 'make clean-ipc' removes what this course left"
     fi
     kill -"$sig" "${pid[waiting]}"
     finish waiting
-    ok "SIG$sig while the writer waits: exit 1" status_is 1
-    ok "... saying it was interrupted" err_has \
-        "writer: no reader has copied the message and detached: interrupted by SIG$sig; start \./reader"
+    ok "SIG$sig while the writer waits: exit 1, saying so" \
+        err_has "writer: no reader has read and detached: interrupted by SIG$sig"
     ok "... and the segment is gone" no_segment "$key"
 done
 
-# ---- shm_rmid_forced 1: the kernel frees a segment at nattch 0 ---------------------
-# Set only in an IPC namespace of the pair's own: the setting belongs to it.
-ns=()
-if unshare --ipc true 2>/dev/null; then
-    ns=(unshare --ipc)
-elif unshare --user --map-root-user --ipc true 2>/dev/null; then
-    ns=(unshare --user --map-root-user --ipc)
+start killed writer -t 30 "$keypath"
+wait_for_line "$TEST_TMP/killed.err" 'waiting up to 30 s' 10
+kill -KILL "${pid[killed]}"
+finish killed
+ok "kill -KILL while the writer waits: its exit detached it, nothing removed it (nattch 0)" \
+    test "$(row_fields "$key" | awk '{ print $3 }')" == 0
+if command -v perl >/dev/null; then
+    text_left=$(perl -e 'shmread(shmget(hex($ARGV[0]), 0, 0), my $t, 12, 20) or die "$!\n"; print $t' "$key")
+    ok "... with its bytes: the message is still in it" test "$text_left" == "$TEXT"
 fi
-if (( ${#ns[@]} )); then
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    "${ns[@]}" bash -c 'echo 1 >/proc/sys/kernel/shm_rmid_forced || exit 3
-        "$1/reader" -t 10 "$2" 65 >/dev/null 2>&1 &
-        "$1/writer" -t 10 "$2" 65; s=$?; wait; exit "$s"' \
-        forced "$LESSON_DIR" "$keypath" >"$TEST_TMP/forced.out" 2>"$TEST_TMP/forced.err"
-    status=$? out=$TEST_TMP/forced.out err=$TEST_TMP/forced.err
-fi
-if (( ${#ns[@]} )) && ! status_is 3; then
-    ok "with shm_rmid_forced 1 (in an IPC namespace of its own) the last shmdt frees the segment: exit 1" \
-        status_is 1
-    ok "... and the writer says so, and why, and stops" err_has \
-        'writer: shmctl\([0-9]+, IPC_STAT\) after shmdt: EINVAL \(Invalid argument\); the kernel freed the segment at nattch 0: /proc/sys/kernel/shm_rmid_forced is 1 here'
+run writer "$keypath"
+ok "... the next writer: exit 1, one line naming EEXIST and the fix" one_line 1 \
+    "writer: shmget\(key $key, $SIZE, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); 'ipcs -m' shows it; 'make clean-ipc' removes what this course left"
+ipcrm -M "$key"
+
+start stopped reader -t 20 "$keypath"
+wait_for_line "$TEST_TMP/stopped.err" 'waiting up to' 10
+kill -INT "${pid[stopped]}"
+finish stopped
+ok "Ctrl-C while the reader waits for the segment: exit 1, one clear line" \
+    err_has "reader: no segment for key $key: interrupted by SIGINT"
+
+# ---- planted segments: never published, not ours ----------------------------------------
+plant() { perl -e 'my $id = shmget(hex($ARGV[0]), $ARGV[2], 01000 | 02000 | oct($ARGV[1]));
+                   defined $id or die "shmget: $!\n"; print "$id\n"' "$@"; }
+if command -v perl >/dev/null; then
+    id=$(plant "$key" 0600 "$SIZE")
+    start term reader -t 20 "$keypath"
+    wait_for_line "$TEST_TMP/term.err" "the writer's message" 10
+    ok "a segment with no message: the reader attaches and waits" \
+        test "$(row_fields "$key" | awk '{ print $3 }')" == 1
+    kill -TERM "${pid[term]}"
+    finish term
+    ok "SIGTERM in that wait: exit 1, one clear line" \
+        err_has "reader: shmid $id: no message: interrupted by SIGTERM"
+    ok "... its exit detached it (nattch 0); the segment, not the reader's, stays" \
+        test "$(row_fields "$key" | awk '{ print $3 }')" == 0
+    ipcrm -M "$key"
+
+    id=$(plant "$key" 0644 "$SIZE")
+    run reader -t 2 "$keypath"
+    ok "a segment at our key with mode 0644: refused, exit 1, one line" one_line 1 \
+        "reader: shmid $id: its mode is 644, not 600: refusing it"
+    ok "... before attaching it: nothing on stdout" test ! -s "$out"
+    ipcrm -M "$key"
 else
-    skip "with shm_rmid_forced 1 the writer says the segment was freed" \
-        "no IPC namespace of our own to set it in"
+    skip "planted segments: no message, mode 0644" "perl is not installed"
 fi
 
-# ---- bad arguments --------------------------------------------------------------------
-usage_fails() { status_is 2 && err_is_one_line && err_has "$prog: $1 .*\(usage: $prog .*\)"; }
-call_fails() { status_is 1 && err_is_one_line && err_has "$prog: $1"; }
-for prog in writer reader; do
-    for bad in 0 256 -1 x '' 99999999999999999999 '65 ' 1e3; do
-        run "$prog" "$keypath" "$bad"
-        ok "$prog PROJ_ID '$bad': usage error, exit 2, one line" usage_fails PROJ_ID
-    done
-    for bad in 0 3601 x ''; do
-        run "$prog" -t "$bad"
-        ok "$prog -t '$bad': usage error" usage_fails SECONDS
-    done
-    run "$prog" ''
-    ok "$prog with an empty KEYPATH: usage error" usage_fails KEYPATH
-    run "$prog" "$TEST_TMP/missing" 65
-    ok "$prog with a missing KEYPATH: exit 1, ENOENT" call_fails 'ftok\(.*missing.*\): ENOENT .*'
-    run "$prog" -x
-    ok "$prog -x: usage error" usage_fails 'unknown option -x'
-    run "$prog" -t
-    ok "$prog -t without a value: usage error" usage_fails 'option -t needs a value'
-    run "$prog" "$keypath" 65 extra
-    ok "$prog with too many arguments: usage error" usage_fails 'too many arguments'
+# ---- arguments (the full bad-input matrix comes from the args file) --------------------
+usage_fails() {
+    status_is 2 && [[ $(wc -l <"$err") -eq 2 ]] && err_has "$prog: $1" &&
+        err_has "usage: $prog( .*)?" && test ! -s "$out"
+}
+for prog in writer reader last-detach; do
+    run "$prog" --help
+    ok "$prog --help: usage on stdout, exit 0" out_has "usage: $prog.*"
 done
-ok "nothing is left at the key" no_segment "$key"
+for prog in writer reader; do
+    run "$prog" "$TEST_TMP" 256
+    ok "$prog PROJ_ID 256: usage error" usage_fails "PROJ_ID '256' is out of range: expected 1 to 255"
+    run "$prog" "$TEST_TMP/missing"
+    ok "$prog with a missing KEYPATH: usage error" usage_fails "KEYPATH '.*missing' is not an existing file or directory"
+    run "$prog" -t 0
+    ok "$prog -t 0: usage error" usage_fails "SECONDS '0' is out of range: expected 1 to 3600"
+done
+prog=last-detach
+run last-detach extra
+ok "last-detach takes no argument: usage error" usage_fails "too many arguments, from 'extra'"
+ok "nothing is left at the test's key" no_segment "$(ftok_key "$TEST_TMP" 65)"
