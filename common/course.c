@@ -21,7 +21,8 @@ void course_init(const char *argv0, const char *usage)
     program_name = slash ? slash + 1 : argv0;
     usage_line = usage;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* stdout and stderr lines stay in order */
-    signal(SIGPIPE, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);           /* a closed pipe or a file size limit: */
+    signal(SIGXFSZ, SIG_IGN);           /* an error we report, not a death */
 }
 
 /* "prog: WHAT[: ENAME (message)][; HINT]" */

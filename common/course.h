@@ -13,7 +13,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-/* Name and usage for every message; stdout line-buffered; SIGPIPE ignored. */
+/* Name and usage for every message; stdout line-buffered; SIGPIPE and SIGXFSZ
+ * ignored (EPIPE, EFBIG instead). */
 void course_init(const char *argv0, const char *usage);
 /* One line on stderr, "prog: WHAT: ENAME (message)[; HINT]", from errno; exit 1. */
 noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
