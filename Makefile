@@ -26,7 +26,7 @@ stress: all
 lint:
 	shellcheck -x -s bash tests/lib.sh $$(grep -rlE '^#!/usr/bin/env bash' tests tools .ci lessons)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	    --std=c11 --inline-suppr -I common -I common/legacy common/course.c common/legacy/course.c $(foreach l,$(LESSONS),$(l)/*.c)
+	    --std=c11 --inline-suppr -I common common/course.c $(foreach l,$(LESSONS),$(l)/*.c)
 
 slides-sync:
 	@tools/slides-sync

@@ -7,19 +7,12 @@
 
 COMMON_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
 .DEFAULT_GOAL := all
-# A lesson not yet moved to the lean library sets LEGACY := 1 before this file.
-LIBRARY_DIR := $(COMMON_DIR)$(if $(LEGACY),legacy/)
-COMMON_SRC := $(LIBRARY_DIR)course.c
-COMMON_HDR := $(LIBRARY_DIR)course.h
+COMMON_SRC := $(COMMON_DIR)course.c
+COMMON_HDR := $(COMMON_DIR)course.h
 
 WERROR   ?= -Werror
 CFLAGS   ?= -std=c11 -g -O1 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 $(WERROR)
-CPPFLAGS += -I$(LIBRARY_DIR)
-ifneq ($(LEGACY),)
-ifneq ($(wildcard /usr/include/valgrind/memcheck.h),)
-CPPFLAGS += -DHAVE_VALGRIND_MEMCHECK_H
-endif
-endif
+CPPFLAGS += -I$(COMMON_DIR)
 ifneq ($(strip $(SANITIZE)),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)

@@ -1,7 +1,6 @@
 /* course.c - the helper library of the lessons (see course.h). */
 #define _GNU_SOURCE
 #include "course.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -10,19 +9,27 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *program_name = "program", *usage_line = "";
+volatile sig_atomic_t stop_signal;
+
+static void note_stop_signal(int sig) { stop_signal = sig; }
 
 void course_init(const char *argv0, const char *usage)
 {
     const char *slash = strrchr(argv0, '/');
+    /* No SA_RESTART: a pause or a read ends at once, and the program cleans up. */
+    struct sigaction stop = { .sa_handler = note_stop_signal };
 
     program_name = slash ? slash + 1 : argv0;
     usage_line = usage;
     setvbuf(stdout, NULL, _IOLBF, 0);   /* stdout and stderr lines stay in order */
-    signal(SIGPIPE, SIG_IGN);           /* a closed pipe or a file size limit: */
-    signal(SIGXFSZ, SIG_IGN);           /* an error we report, not a death */
+    signal(SIGPIPE, SIG_IGN);           /* a closed pipe, a file size limit: */
+    signal(SIGXFSZ, SIG_IGN);           /* errors we report, not a death */
+    sigaction(SIGINT, &stop, NULL), sigaction(SIGTERM, &stop, NULL);
+    sigaction(SIGHUP, &stop, NULL);
 }
 
 /* "prog: WHAT[: ENAME (message)][; HINT]" */
@@ -33,8 +40,7 @@ static void report(int err, const char *hint, const char *fmt, va_list ap)
     fprintf(stderr, "%s: ", program_name);
     vfprintf(stderr, fmt, ap);
     if (err)
-        fprintf(stderr, ": %s (%s)", strerrorname_np(err) ? strerrorname_np(err) : "?",
-                strerror(err));
+        fprintf(stderr, ": %s (%s)", strerrorname_np(err), strerror(err));
     fprintf(stderr, "%s%s\n", hint ? "; " : "", hint ? hint : "");
 }
 
@@ -42,15 +48,16 @@ static void report(int err, const char *hint, const char *fmt, va_list ap)
     report(err, hint, fmt, ap); va_end(ap); } while (0)
 
 noreturn void fail(const char *fmt, ...) { REPORT(errno, NULL); exit(1); }
-noreturn void fail_hint(const char *hint, const char *fmt, ...) { REPORT(errno, hint); exit(1); }
 noreturn void fail_msg(const char *fmt, ...) { REPORT(0, NULL); exit(1); }
 void warn(const char *fmt, ...) { int err = errno; REPORT(err, NULL); errno = err; }
 void warn_msg(const char *fmt, ...) { REPORT(0, NULL); }
+noreturn void fail_hint(const char *hint, const char *fmt, ...) { REPORT(errno, hint); exit(1); }
+#define USAGE "usage: %s%s%s\n", program_name, *usage_line ? " " : "", usage_line
 
 noreturn void usage_error(const char *fmt, ...)
 {
     REPORT(0, NULL);
-    fprintf(stderr, "usage: %s%s%s\n", program_name, *usage_line ? " " : "", usage_line);
+    fprintf(stderr, USAGE);
     exit(2);
 }
 
@@ -58,10 +65,8 @@ int parse_options(int argc, char *argv[], unsigned *seconds, int max_args)
 {
     int opt;
 
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        printf("usage: %s%s%s\n", program_name, *usage_line ? " " : "", usage_line);
-        exit(0);
-    }
+    if (argc > 1 && strcmp(argv[1], "--help") == 0)
+        printf(USAGE), exit(0);
     opterr = 0;         /* "+": options first; ":": we report a missing value */
     while ((opt = getopt(argc, argv, seconds ? "+:t:" : "+:")) != -1) {
         if (opt == 't')
@@ -76,8 +81,8 @@ int parse_options(int argc, char *argv[], unsigned *seconds, int max_args)
     return optind;
 }
 
-unsigned long parse_number(const char *name, const char *text,
-                           unsigned long min, unsigned long max)
+unsigned long parse_number(const char *name, const char *text, unsigned long min,
+                           unsigned long max)
 {
     unsigned long value;
 
@@ -105,43 +110,27 @@ const char *lesson_dir(void)
     static char dir[PATH_MAX];
     char here[PATH_MAX], *slash;
 
-    if (realpath("/proc/self/exe", dir) == NULL || (slash = strrchr(dir, '/')) == NULL)
+    if (realpath("/proc/self/exe", dir) == NULL)
         return ".";
+    slash = strrchr(dir, '/');          /* realpath gives an absolute path */
     *(slash == dir ? slash + 1 : slash) = '\0';
-    if (realpath(".", here) != NULL && strcmp(here, dir) == 0)
-        return ".";
-    return dir;
-}
-
-volatile sig_atomic_t stop_signal;
-
-static void note_stop_signal(int sig) { stop_signal = sig; }
-
-void catch_stop_signals(void)
-{
-    struct sigaction sa = { .sa_handler = note_stop_signal };   /* no SA_RESTART */
-
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    return realpath(".", here) != NULL && strcmp(here, dir) == 0 ? "." : dir;
 }
 
 bool keep_waiting(struct deadline *d, const char *what)
 {
     struct timespec now;
+    long long now_ns;
 
     clock_gettime(CLOCK_MONOTONIC, &now);
+    now_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
     if (d->pause_ns == 0) {             /* the first miss: the wait starts now */
         fprintf(stderr, "%s: waiting up to %u s for %s\n", program_name, d->seconds, what);
-        d->end = now;
-        d->end.tv_sec += d->seconds;
+        d->end_ns = now_ns + d->seconds * 1000000000LL;
     }
-    if (stop_signal || now.tv_sec > d->end.tv_sec ||
-        (now.tv_sec == d->end.tv_sec && now.tv_nsec >= d->end.tv_nsec))
+    if (stop_signal || now_ns >= d->end_ns)
         return false;
-    d->pause_ns = d->pause_ns ? d->pause_ns * 2 : 100000;
-    if (d->pause_ns > 5000000)
-        d->pause_ns = 5000000;
+    d->pause_ns = d->pause_ns == 0 ? 100000 : d->pause_ns < 2500000 ? 2 * d->pause_ns : 5000000;
     nanosleep(&(struct timespec) { 0, d->pause_ns }, NULL);    /* EINTR: Ctrl-C */
     return stop_signal == 0;
 }
@@ -157,8 +146,8 @@ const char *wait_end_reason(const struct deadline *d)
     return reason;
 }
 
-const char *message_copy(const struct message *shared, size_t shared_size,
-                         char *out, size_t out_size)
+const char *message_copy(const struct message *shared, size_t shared_size, char *out,
+                         size_t out_size)
 {
     uint32_t length;
 
@@ -192,43 +181,42 @@ const char *not_ours(uid_t uid, mode_t mode, long long size, long long min_size)
     return why;
 }
 
-/* The line of FILE (/proc/self/maps or smaps) whose address range holds ADDR; the
- * stream is left just after it. */
-static bool find_range(FILE *file, const void *addr, char *line, int size)
+/* FILE read up to the line of the range that holds ADDR, left in LINE; or NULL. */
+static FILE *open_at(const char *file, const void *addr, char *line, int size)
 {
+    FILE *stream = fopen(file, "r");
     unsigned long start, end;
 
-    while (fgets(line, size, file))
+    while (stream != NULL && fgets(line, size, stream))
         if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
             (uintptr_t) addr >= start && (uintptr_t) addr < end)
-            return true;
-    return false;
+            return stream;
+    if (stream != NULL)
+        fclose(stream);
+    return NULL;
 }
 
 void print_maps_line(const char *prefix, const void *addr)
 {
-    FILE *maps = fopen("/proc/self/maps", "r");
     char line[512];
+    FILE *maps = open_at("/proc/self/maps", addr, line, sizeof line);
 
-    if (maps != NULL && find_range(maps, addr, line, sizeof line))
-        printf("%s%s", prefix, line);
-    else
+    if (maps == NULL)
         printf("%s(no mapping holds %p)\n", prefix, addr);
-    if (maps != NULL)
-        fclose(maps);
+    else
+        printf("%s%s", prefix, line), fclose(maps);
 }
 
 long smaps_kb(const void *addr, const char *field)
 {
-    FILE *smaps = fopen("/proc/self/smaps", "r");
     char line[512], name[32];
     long kb = -1, value;
+    FILE *smaps = open_at("/proc/self/smaps", addr, line, sizeof line);
 
-    if (smaps != NULL && find_range(smaps, addr, line, sizeof line))
-        while (kb == -1 && fgets(line, sizeof line, smaps) &&
-               sscanf(line, "%31[^:]: %ld kB", name, &value) == 2)
-            if (strcmp(name, field) == 0)
-                kb = value;
+    while (smaps != NULL && kb == -1 && fgets(line, sizeof line, smaps) &&
+           sscanf(line, "%31[^:]: %ld kB", name, &value) == 2)
+        if (strcmp(name, field) == 0)
+            kb = value;
     if (smaps != NULL)
         fclose(smaps);
     return kb;
@@ -237,12 +225,8 @@ long smaps_kb(const void *addr, const char *field)
 int signal_from_child(void (*touch)(void *arg), void *arg)
 {
     int status;
-    pid_t child;
+    pid_t child = fork();
 
-    fflush(NULL);                       /* or the child prints our buffer again */
-    child = fork();
-    if (child == -1)
-        return -1;
     if (child == 0) {
         prctl(PR_SET_DUMPABLE, 0);      /* no core file for a fault on purpose */
         signal(SIGSEGV, SIG_DFL);       /* the kernel's action, even under ASan */
@@ -250,8 +234,8 @@ int signal_from_child(void (*touch)(void *arg), void *arg)
         touch(arg);
         _exit(0);
     }
-    while (waitpid(child, &status, 0) == -1)
+    while (child != -1 && waitpid(child, &status, 0) == -1)
         if (errno != EINTR)
             return -1;
-    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    return child == -1 ? -1 : WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }

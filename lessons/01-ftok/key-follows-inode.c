@@ -64,7 +64,6 @@ int main(int argc, char *argv[])
         base = parse_path("DIR", argv[arg]);
     snprintf(dir, sizeof dir, "%s/ftok-01.XXXXXX", base);
 
-    catch_stop_signals();       /* Ctrl-C: finish these milliseconds, clean up */
     if (mkdtemp(dir) == NULL)   /* a new directory, mode 0700: ours alone */
         fail("mkdtemp(\"%s\")", dir);
     printf("key-follows-inode: made %s, mode 0700, for a key file\n", dir);

@@ -36,7 +36,6 @@ int main(int argc, char *argv[])
         proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
     if (arg < argc)
         size = parse_number("SIZE", argv[arg++], 1, 1UL << 30);
-    catch_stop_signals();       /* Ctrl-C ends the wait below with a message */
 
     key = ftok(keypath, proj_id);
     if (key == -1)

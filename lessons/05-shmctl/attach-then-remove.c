@@ -30,7 +30,6 @@ int main(int argc, char *argv[])
 
     course_init(argv[0], "[-t SECONDS]");
     parse_options(argc, argv, &d.seconds, 0);
-    catch_stop_signals();
 
     // slide: attach-then-remove
     shmid = shmget(IPC_PRIVATE, 100, IPC_CREAT | IPC_EXCL | 0600);

@@ -55,7 +55,6 @@ int main(int argc, char *argv[])
         keypath = parse_path("KEYPATH", argv[arg++]);
     if (arg < argc)
         proj_id = (int) parse_number("PROJ_ID", argv[arg++], 1, 255);
-    catch_stop_signals();       /* Ctrl-C ends a wait with a clear message */
 
     key = ftok(keypath, proj_id);
     if (key == -1)

@@ -37,7 +37,6 @@ int main(int argc, char *argv[])
         dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR '%.40s' is too long", dir);
-    catch_stop_signals();
 
     /* Wait for the name. An empty file is a writer between open() and
      * ftruncate() (microseconds) or, unchanged for over a second, a leftover. */

@@ -39,7 +39,6 @@ int main(int argc, char *argv[])
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR '%.40s' is too long", dir);
     snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm %s", path);
-    catch_stop_signals();
 
     // slide: create
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

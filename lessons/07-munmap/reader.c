@@ -1,117 +1,89 @@
 #define _GNU_SOURCE
-/* reader.c - lesson 07: what was written through a mapping stays in the file.
+/* reader.c - lesson 07: the message outlives the writer's mapping; close keeps ours.
  *
- * Start this after the writer (or before: it waits for the file). By then the
- * writer has unmapped the file and exited. The reader checks the file, maps
- * it read-only and closes the fd at once: the mapping stays. It reads the
- * message, unmaps, shows what munmap refuses (EINVAL) and how the next mmap
- * may reuse the old address, and removes the file.
+ * Start it after the writer, or before: it waits. It maps the file read-only,
+ * closes the fd (the mapping stays), copies the message out, removes the file.
  *
- * Usage: reader [-t SECONDS] [DIR]
- *        DIR: where the writer creates mapped-07.dat (default: the lesson directory)
- *        -t 10: how long to wait for the writer's file and message
- *
- *   terminal 1$ ./writer          terminal 2$ ./reader
+ * Usage: reader [-t SECONDS] [DIR]   (defaults: 10, this lesson's directory)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "course.h"
 
-#define FILE_NAME "mapped-07.dat"
-#define PAGES 3
+#define FILE_SIZE 4096
 
 int main(int argc, char *argv[])
 {
-    const long page = sysconf(_SC_PAGESIZE);
-    const size_t size = (size_t) page * PAGES;
+    struct deadline d = { .seconds = 10 };     /* -t; one limit for both waits */
     const char *dir = lesson_dir(), *why;
-    unsigned seconds = 10;
-    char path[PATH_MAX], text[128];
+    char path[PATH_MAX], text[FILE_SIZE];
     struct message *msg;
-    struct deadline deadline;
     struct stat st;
-    char *map, *again;
-    int fd, arg;
+    int arg, fd;
 
     course_init(argv[0], "[-t SECONDS] [DIR]");
-    arg = parse_options(argc, argv, &seconds, NULL, 1);
+    arg = parse_options(argc, argv, &d.seconds, 1);
     if (arg < argc)
         dir = parse_path("DIR", argv[arg]);
-    catch_stop_signals();
+    if (snprintf(path, sizeof path, "%s/mapped-07.dat", dir) >= (int) sizeof path)
+        usage_error("DIR '%.40s' is too long", dir);
 
-    /* Wait for the writer's file and open it, as lesson 06 shows step by step. */
-    fd = open_when_ready(dir, FILE_NAME, O_RDONLY, seconds, path, &st);
-    /* Trust only a regular file of ours, mode 0600, of the writer's size. */
-    why = file_not_ours(&st, (off_t) size);
+    /* Wait for the name. An empty file is a writer between open() and
+     * ftruncate() (microseconds) or, unchanged for over a second, a leftover.
+     * O_NOFOLLOW: a symlink is ELOOP; O_NONBLOCK: a FIFO cannot hang us. */
+    for (;;) {
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd == -1 && errno != ENOENT)
+            fail("open(%s, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", path);
+        if (fd != -1) {
+            if (fstat(fd, &st) == -1)
+                fail("fstat(%s)", path);
+            if (!S_ISREG(st.st_mode) || st.st_size > 0 || time(NULL) - st.st_mtime > 1)
+                break;
+            close(fd);
+        }
+        if (!keep_waiting(&d, "the writer to create mapped-07.dat"))
+            fail_msg("no file %s: %s", path, wait_end_reason(&d));
+    }
+    /* Anyone may put something at a known name: trust only what fstat says. */
+    why = !S_ISREG(st.st_mode) ? "it is not a regular file"
+        : not_ours(st.st_uid, st.st_mode, (long long) st.st_size, FILE_SIZE);
+    if (why != NULL && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+        fail_msg("%s: %s: refusing it; left by an earlier run? remove it: rm %s",
+                 path, why, path);
     if (why != NULL)
         fail_msg("%s: %s: refusing it", path, why);
-    map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED)
-        fail("mmap(%zu, PROT_READ, MAP_SHARED, %s)", size, path);
-    printf("reader: %s is a regular file of mine, %zu bytes: mapped it read-only at %p\n",
-           path, size, (void *) map);
-
+    msg = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    if (msg == MAP_FAILED)
+        fail("mmap(%d, PROT_READ, MAP_SHARED, %s)", FILE_SIZE, path);
+    printf("reader: %s is mine, mode 600, %lld bytes: mapped it read-only\n", path,
+           (long long) st.st_size);
     // slide: close
     /* The mapping holds its own reference to the file: close the fd. */
     if (close(fd) == -1)
         fail("close(%s)", path);
-    print_maps_line("reader: closed the fd; the mapping stays: ", map);
+    print_maps_line("reader: closed the fd; the mapping stays: ", msg);
     // end slide
-
-    /* The text is written before the state turns READY (an atomic store in
-     * the writer, paired with this atomic load). */
-    msg = (struct message *) map;
-    deadline_start(&deadline, seconds);
-    while (atomic_load(&msg->state) != MESSAGE_READY)
-        if (!keep_waiting(&deadline, "the writer's message"))
-            fail_msg("no message in %s: %s", path, wait_end_reason(&deadline));
-    /* The contents are not trusted: a bounded copy, with our own NUL. */
-    if (!message_copy(msg, size, text, sizeof text, &why))
+    /* Acquire order: once state reads READY, the rest reads as written. */
+    while (atomic_load_explicit(&msg->state, memory_order_acquire) != MESSAGE_READY)
+        if (!keep_waiting(&d, "the writer's message"))
+            fail_msg("%s: no message: %s", path, wait_end_reason(&d));
+    why = message_copy(msg, FILE_SIZE, text, sizeof text);     /* untrusted bytes */
+    if (why != NULL)
         fail_msg("%s: %s: refusing it", path, why);
     printf("reader: the message in the file: '%s'\n", text);
-
-    if (munmap(map, size) == -1)
-        fail("munmap(%p, %zu)", (void *) map, size);
-    printf("reader: munmap(%p, %zu): unmapped\n", (void *) map, size);
-
-    /* What munmap refuses, and what it does not. */
-    printf("reader: munmap(%p, %zu) again: %s\n", (void *) map, size,
-           munmap(map, size) == -1 ? errno_name(errno) :
-           "no error, though nothing is mapped there");
-    printf("reader: munmap(%p, %ld): %s, the address is not page-aligned\n",
-           (void *) (map + 1), page,
-           munmap(map + 1, (size_t) page) == -1 ? errno_name(errno) : "no error");
-    printf("reader: munmap(%p, 0): %s, the length is 0\n", (void *) map,
-           munmap(map, 0) == -1 ? errno_name(errno) : "no error");
-
-    /* The freed range is free for the next mapping to take. */
-    // slide: stale
-    again = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
-    if (again == MAP_FAILED)
-        fail("mmap(%zu, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS)", size);
-    if (again == map)   /* the stale pointer reads the new pages */
-        printf("reader: the next mmap got %p again: the old "
-               "pointer reads 0x%02x there, no fault\n",
-               (void *) map, (unsigned char) map[0]);
-    else
-        printf("reader: the next mmap got %p, not the old "
-               "address\n", (void *) again);
-    // end slide
-    if (munmap(again, size) == -1)
-        fail("munmap(%p, %zu)", (void *) again, size);
-
-    /* The file outlived the writer's mapping; now it has served. */
+    if (munmap(msg, FILE_SIZE) == -1)
+        fail("munmap(%p, %d)", (void *) msg, FILE_SIZE);
     if (unlink(path) == -1)
         fail("unlink(%s)", path);
-    printf("reader: removed %s\n", path);
-    return EXIT_SUCCESS;
+    printf("reader: unmapped it and removed %s\n", path);
+    return 0;
 }

@@ -48,7 +48,6 @@ int main(int argc, char *argv[])
     if (snprintf(path, sizeof path, "%s/mapped-08.dat", dir) >= (int) sizeof path)
         usage_error("DIR '%.40s' is too long", dir);
     snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm %s", path);
-    catch_stop_signals();
     // slide: statfs
     if (statfs(dir, &fs) == -1)
         fail("statfs(%s)", dir);
