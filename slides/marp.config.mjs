@@ -78,7 +78,9 @@ function withCourseFonts(marp) {
   marp.themeSet.add(`/* @theme default */\n${fontFaces()}\n${base.css}\n` +
     `section { font-family: 'Course Sans', sans-serif; }\n` +
     `section code, section pre, section pre code, section kbd, section samp ` +
-    `{ font-family: 'Course Mono', monospace; }\n`)
+    `{ font-family: 'Course Mono', monospace; }\n` +
+    // 75% of the text (22 px): a program's 88-column lines fit a slide unshrunk.
+    `section pre { font-size: 75%; }\n`)
   return marp
 }
 
