@@ -119,7 +119,7 @@ ok "... having created nothing" no_segment "$key"
 run --vg writer -t 1 "$keypath"
 ok "no reader: the writer gives up after -t 1, exit 1" status_is 1
 ok "... the notice, then one line saying why" \
-    test "$(cat "$err")" == "writer: waiting up to 1 s for the reader to answer SEEN
+    test "$(cat "$err")" == "writer: waiting up to 1 s for the reader to mark it SEEN
 writer: no reader has read and detached: timed out after 1 s"
 ok "... and removes its segment" no_segment "$key"
 

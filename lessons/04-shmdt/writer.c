@@ -56,7 +56,7 @@ int main(int argc, char *argv[])
     atomic_store_explicit(&msg->state, MESSAGE_READY, memory_order_release);
     printf("writer: wrote \"%s\", waiting for the reader\n", text);
     while (atomic_load_explicit(&msg->state, memory_order_acquire) != MESSAGE_SEEN)
-        if (!keep_waiting(&d, "the reader to answer SEEN"))
+        if (!keep_waiting(&d, "the reader to mark it SEEN"))
             goto out_no_reader;
     // slide: wait-for-detach
     /* SEEN says the reader has read. Only the kernel's count can say it

@@ -36,7 +36,7 @@ press_enter() { echo >&3; exec 3>&-; }
 # ---- the pair, as make run does it ----------------------------------------------
 t0=$(date +%s)
 start --vg writer writer "$keypath" 65
-wait_for_line "$TEST_TMP/writer.err" "writer: waiting up to 10 s for the reader's answer"
+wait_for_line "$TEST_TMP/writer.err" "writer: waiting up to 10 s for the reader to mark it SEEN"
 start --vg reader reader "$keypath" 65
 finish reader
 r=$TEST_TMP/reader.out

@@ -65,7 +65,7 @@ int main(int argc, char *argv[])
     printf("writer: created and attached shmid %d for key 0x%08x\n", shmid, (unsigned) key);
     publish(msg, "hello from the writer");
     while (atomic_load_explicit(&msg->state, memory_order_acquire) != MESSAGE_SEEN)
-        if (!keep_waiting(&d, "the reader's answer")) {
+        if (!keep_waiting(&d, "the reader to mark it SEEN")) {
             warn_msg("shmid %d: no answer: %s", shmid, wait_end_reason(&d));
             goto out_detach;
         }

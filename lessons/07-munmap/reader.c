@@ -51,7 +51,7 @@ int main(int argc, char *argv[])
             close(fd);
         }
         if (!keep_waiting(&d, "the writer to create mapped-07.dat"))
-            fail_msg("no file %s: %s", path, wait_end_reason(&d));
+            fail_msg("no %s: %s", path, wait_end_reason(&d));
     }
     /* Anyone may put something at a known name: trust only what fstat says. */
     why = !S_ISREG(st.st_mode) ? "it is not a regular file"

@@ -196,14 +196,14 @@ gave_up() { status_is 1 && err_has "reader: waiting up to $1" && err_has "reader
 finish none
 ok "no file: the reader gives up after -t 1, exit 1" \
     gave_up "1 s for the writer to create mapped-07.dat" \
-    "no file $TEST_TMP/none/mapped-07.dat: timed out after 1 s"
+    "no $TEST_TMP/none/mapped-07.dat: timed out after 1 s"
 finish blank
 ok "a file with no message: the reader waits for it, then gives up" \
     gave_up "1 s for the writer's message" "$TEST_TMP/blank/mapped-07.dat: no message: timed out after 1 s"
 for c in int term; do
     finish "$c"
     ok "SIG${c^^} while the reader waits: exit 1, says it was interrupted" \
-        gave_up "20 s for the writer to create mapped-07.dat" "no file $TEST_TMP/$c/mapped-07.dat: interrupted by SIG${c^^}"
+        gave_up "20 s for the writer to create mapped-07.dat" "no $TEST_TMP/$c/mapped-07.dat: interrupted by SIG${c^^}"
     ok "... and nothing is left" [ -z "$(ls -A "$TEST_TMP/$c")" ]
 done
 rm -r "$TEST_TMP"/{none,blank,int,term}
