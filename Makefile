@@ -23,6 +23,10 @@ test:
 stress: all
 	@tests/stress
 
+# The measured lesson's figures (lesson 12): about a minute; never part of make test.
+bench:
+	@$(MAKE) -s --no-print-directory -C lessons/12-speed bench
+
 lint:
 	shellcheck -x -s bash tests/lib.sh $$(grep -rlE '^#!/usr/bin/env bash' tests tools .ci lessons)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
@@ -52,6 +56,7 @@ help:
 	@echo 'make demo        run every lesson in order, with what to notice (STEP=1 waits for Enter)'
 	@echo 'make test        run the test suite: a line per lesson, then "N passed, N failed, N skipped" (V=1: every check)'
 	@echo 'make stress      the longer battery: faults, eight pairs at once, signals'
+	@echo 'make bench       measure shared memory against pipes and sockets (lesson 12)'
 	@echo 'make lint        shellcheck and cppcheck'
 	@echo 'make slides      render the decks to slides/build (needs Node.js: npm ci)'
 	@echo 'make slides-sync copy the marked code regions of the lessons into the decks'
@@ -60,4 +65,4 @@ help:
 	@echo 'make clean-ipc   remove segments, files and processes this course left behind (yours only)'
 	@echo 'make -C lessons/03-shmat run   run one lesson, as its README shows'
 
-.PHONY: all $(LESSONS) demo test stress lint slides slides-sync slides-check slides-check-code clean clean-ipc help
+.PHONY: all $(LESSONS) demo test stress bench lint slides slides-sync slides-check slides-check-code clean clean-ipc help
