@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *program_name = "program", *usage_line = "";
+static const char *program_name = "program";
+static char usage_line[512];            /* "usage: prog ARGS" */
 volatile sig_atomic_t stop_signal;
 
 static void note_stop_signal(int sig) { stop_signal = sig; }
@@ -24,7 +25,7 @@ void course_init(const char *argv0, const char *usage)
     struct sigaction stop = { .sa_handler = note_stop_signal };
 
     program_name = slash ? slash + 1 : argv0;
-    usage_line = usage;
+    snprintf(usage_line, sizeof usage_line, "usage: %s%s%s", program_name, *usage ? " " : "", usage);
     setvbuf(stdout, NULL, _IOLBF, 0);   /* stdout and stderr lines stay in order */
     signal(SIGPIPE, SIG_IGN);           /* a closed pipe, a file size limit: */
     signal(SIGXFSZ, SIG_IGN);           /* errors we report, not a death */
@@ -52,12 +53,11 @@ noreturn void fail_msg(const char *fmt, ...) { REPORT(0, NULL); exit(1); }
 void warn(const char *fmt, ...) { int err = errno; REPORT(err, NULL); errno = err; }
 void warn_msg(const char *fmt, ...) { REPORT(0, NULL); }
 noreturn void fail_hint(const char *hint, const char *fmt, ...) { REPORT(errno, hint); exit(1); }
-#define USAGE "usage: %s%s%s\n", program_name, *usage_line ? " " : "", usage_line
 
 noreturn void usage_error(const char *fmt, ...)
 {
     REPORT(0, NULL);
-    fprintf(stderr, USAGE);
+    fprintf(stderr, "%s\n", usage_line);
     exit(2);
 }
 
@@ -66,7 +66,7 @@ int parse_options(int argc, char *argv[], unsigned *seconds, int max_args)
     int opt;
 
     if (argc > 1 && strcmp(argv[1], "--help") == 0)
-        printf(USAGE), exit(0);
+        puts(usage_line), exit(0);
     opterr = 0;         /* "+": options first; ":": we report a missing value */
     while ((opt = getopt(argc, argv, seconds ? "+:t:" : "+:")) != -1) {
         if (opt == 't')
