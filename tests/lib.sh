@@ -25,6 +25,9 @@
 #   segment_row KEY           the /proc/sysvipc/shm row of the segment at KEY
 #   segment_row_by_id SHMID   the row of SHMID
 #   no_segment KEY            true when no segment has that key
+#   answer_matches N FILE     FILE (a real run's output) is what the answer to question
+#                             N of the README's Questions shows: an answer that quotes
+#                             output must be checked this way (tests/checks/questions)
 # --vg runs the program under valgrind memcheck when the runner asks for it; use it
 # at least once for every program of the lesson: the runner checks that. A fault a
 # lesson makes on purpose (a store after munmap) is declared to memcheck in
@@ -38,6 +41,8 @@ status=0
 out=$TEST_TMP/.run.out
 err=$TEST_TMP/.run.err
 failures=0
+# shellcheck source=tests/expect.sh
+source "${TESTS_DIR:?}/expect.sh"
 vg_logs=$TEST_TMP/.valgrind
 mkdir -p "$vg_logs"
 
@@ -157,3 +162,10 @@ status_is() { [[ "$status" == "$1" ]]; }
 out_has() { has_line "$out" "$1"; }
 err_has() { has_line "$err" "$1"; }
 err_is_one_line() { [[ $(wc -l <"$err") -eq 1 ]]; }
+
+# The answer to question N quotes output: it must be what a real run printed.
+answer_matches() {
+    local block=$TEST_TMP/.answer.$1
+    answer_block "$LESSON_DIR/README.md" "$1" >"$block"
+    compare_lines "$block" "$2" >&2
+}

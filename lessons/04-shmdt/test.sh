@@ -114,6 +114,7 @@ ok "no writer: the reader gives up after -t 1, exit 1" status_is 1
 ok "... the notice, then one line naming the key and the timeout" \
     test "$(cat "$err")" == "reader: waiting up to 1 s for the writer to create the segment
 reader: no segment for key $key: timed out after 1 s"
+ok "Questions 2: the answer shows what the reader printed" answer_matches 2 "$err"
 ok "... having created nothing" no_segment "$key"
 
 run --vg writer -t 1 "$keypath"
@@ -151,6 +152,7 @@ fi
 run writer "$keypath"
 ok "... the next writer: exit 1, one line naming EEXIST and the fix" one_line 1 \
     "writer: shmget\(key $key, $SIZE, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); 'ipcs -m' shows it; 'make clean-ipc' removes what this course left"
+ok "Questions 1: the answer shows what the next writer printed" answer_matches 1 "$err"
 ipcrm -M "$key"
 
 start stopped reader -t 20 "$keypath"
