@@ -46,10 +46,11 @@ else
     skip "the device byte is the low byte of the minor number" "stat has no %Ld here"
 fi
 key193=$(ftok_key "$keypath" 193)
-run writer "$keypath" 193
+run writer . 193                # "." is $TEST_TMP, the current directory
 ok "proj_id 193 (0xc1) gives $key193, all 8 hex digits" \
-    out_has "writer: key $key193 from ftok\(\"$keypath\", 193\)"
+    out_has "writer: key $key193 from ftok\(\".\", 193\)"
 ok "... its top bit is set: negative as a 32-bit int" test $(( key193 >> 31 )) -eq 1
+ok "Questions 1: the answer shows what the writer printed" answer_matches 1 "$out"
 
 # ---- the reader: the same key, on its own ---------------------------------------------
 run --vg reader "$keypath" 65
@@ -157,6 +158,7 @@ if [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs && -w /dev/shm ]]; then
     ok "tmpfs: created again, the file gets a new inode number" \
         differ "$(inode_in "$out" ': created key-file')" "$(inode_in "$out" ': created it again')"
     ok "... and a new key" out_has "$prog: created it again: .*: a new key"
+    ok "Questions 3: the answer shows what it printed" answer_matches 3 "$out"
     ok "... and /dev/shm keeps nothing" gone "$(dir_in "$out")"
 else
     skip "tmpfs gives a re-created file a new key" "/dev/shm is not a writable tmpfs"
@@ -198,6 +200,8 @@ for prog in writer reader; do
     for bad in 0 256 -1; do
         run "$prog" "$keypath" "$bad"
         ok "$prog PROJ_ID $bad: refused before ftok, exit 2, the usage" usage_fails "PROJ_ID '$bad' .*"
+        [[ $prog$bad == writer0 ]] &&
+            ok "Questions 2: the answer shows what the writer printed" answer_matches 2 "$err"
     done
     run "$prog" "$TEST_TMP/missing" 65
     ok "$prog with a missing KEYPATH: a usage error" usage_fails 'KEYPATH .* is not an existing file or directory'
