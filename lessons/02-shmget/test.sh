@@ -64,6 +64,7 @@ run writer "$keypath" 65
 run writer "$keypath" 65
 ok "a second writer: exit 1, one line naming EEXIST and the fix" one_line 1 \
     "writer: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST \(File exists\); 'ipcs -m' shows it; 'make clean-ipc' removes what this course left"
+ok "Questions 2: the answer shows what the second writer printed" answer_matches 2 "$err"
 run shmget-errors "$keypath" 65
 ok "shmget-errors at a taken key: the same line" one_line 1 \
     "shmget-errors: shmget\(key $key, 100, IPC_CREAT\|IPC_EXCL\|0600\): EEXIST .*; 'ipcs -m' shows it; .*"
@@ -77,6 +78,7 @@ ok "a reader with no writer gives up after -t 1: exit 1" status_is 1
 ok "... having said once what it waits for" \
     test "$(grep -c 'reader: waiting up to 1 s for the writer to create the segment' "$err")" = 1
 ok "... then why it stopped" err_has "reader: no segment for key $key: timed out after 1 s"
+ok "Questions 1: the answer shows what the reader printed" answer_matches 1 "$err"
 
 start early reader -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer'
@@ -101,6 +103,7 @@ run writer "$keypath" 65 50
 run reader -t 1 "$keypath" 65
 ok "a 50-byte segment, the reader needs 100: refused, exit 1, one line" one_line 1 \
     "reader: shmid [0-9]+: it has 50 bytes, fewer than 100: refusing it"
+ok "Questions 4: the answer shows what the reader printed" answer_matches 4 "$err"
 ok "... and left alone" test -n "$(segment_row "$key")"
 ipcrm -M "$key"
 
@@ -147,7 +150,7 @@ else
     skip "another user's segments: refused, or EACCES" "needs the real root, perl and a user nobody who can run the writer"
 fi
 
-# ---- Break it: writer.c without IPC_EXCL, or with mode 0666 ----------------------------------
+# ---- Questions 3: writer.c without IPC_EXCL, or with mode 0666 -------------------------------
 # Built from a copy of writer.c with one change, as a learner would make it.
 variant() {
     local name=$1 from=$2 to=$3
@@ -157,15 +160,18 @@ variant() {
         "$TEST_TMP/$name.c" "$LESSON_DIR/../../common/course.c"
 }
 if variant writer-no-excl 'IPC_CREAT | IPC_EXCL | 0600' 'IPC_CREAT | 0600'; then
-    "$TEST_TMP/writer-no-excl" "$keypath" 65 >"$TEST_TMP/first.out"
-    "$TEST_TMP/writer-no-excl" "$keypath" 65 >"$TEST_TMP/second.out"
+    # "." is $TEST_TMP (the current directory), as the README runs it in the lesson's
+    "$TEST_TMP/writer-no-excl" . 65 >"$TEST_TMP/first.out"
+    "$TEST_TMP/writer-no-excl" . 65 >"$TEST_TMP/second.out"
     status=$?
     first=$(field_of "$TEST_TMP/first.out" '^writer: created shmid' 4)
     ok "without IPC_EXCL a second writer silently reuses the segment (same shmid)" \
         has_line "$TEST_TMP/second.out" "writer: created shmid $first 100 bytes, mode 0600"
+    ok "Questions 3: the answer shows what the second writer printed" \
+        answer_matches 3 "$TEST_TMP/second.out"
     ipcrm -M "$key"
 else
-    ok "writer.c creates with IPC_CREAT | IPC_EXCL | 0600 (Break it edits that)" false
+    ok "writer.c creates with IPC_CREAT | IPC_EXCL | 0600 (Questions 3 edits that)" false
 fi
 if variant writer-0666 'IPC_CREAT | IPC_EXCL | 0600' 'IPC_CREAT | IPC_EXCL | 0666'; then
     "$TEST_TMP/writer-0666" "$keypath" 65 >/dev/null
