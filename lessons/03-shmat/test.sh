@@ -2,8 +2,9 @@
 # Lesson 03 test: the writer's message outlives it in the segment (nattch 0, the
 # page kept); the reader waits for the segment and then for READY, reads exactly the
 # writer's text through a read-only attachment (r--s) and removes the segment; a
-# store through a read-only attachment kills a child with SIGSEGV (SEGV_ACCERR);
-# segments the reader must refuse are planted with perl's shmget and shmwrite.
+# store through a read-only attachment kills a child with SIGSEGV (SEGV_ACCERR),
+# and goes through without SHM_RDONLY; a writer that never publishes; segments the
+# reader must refuse are planted with perl's shmget and shmwrite.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -78,6 +79,25 @@ else
     skip "strace shows the fault is SEGV_ACCERR" "strace is missing or cannot trace here"
 fi
 
+# Questions 1 and 3 are one-line edits: build a copy of the program with the edit
+# (sed s/FROM/TO/), as a learner would make it; fail when FROM is not found.
+variant() {
+    local name=$1 prog=$2 from=$3 to=$4
+    sed "s/$from/$to/" "$LESSON_DIR/$prog.c" >"$TEST_TMP/$name.c"
+    ! cmp -s "$LESSON_DIR/$prog.c" "$TEST_TMP/$name.c" || return 1
+    "${CC:-cc}" -std=c11 -I"$LESSON_DIR/../../common" -o "$TEST_TMP/$name" \
+        "$TEST_TMP/$name.c" "$LESSON_DIR/../../common/course.c"
+}
+if variant readonly-store-rw readonly-store 'shmat(shmid, NULL, SHM_RDONLY)' 'shmat(shmid, NULL, 0)'; then
+    "$TEST_TMP/readonly-store-rw" >"$out" 2>"$err" </dev/null
+    status=$?
+    ok "SHM_RDONLY changed to 0 in readonly-store.c: the child's store goes through" \
+        out_has "readonly-store: the child's store went through"
+    ok "Questions 1: the answer shows what it printed" answer_matches 1 "$out"
+else
+    ok "readonly-store.c attaches with shmat(shmid, NULL, SHM_RDONLY) (Questions 1 edits it)" false
+fi
+
 if command -v strace >/dev/null; then
     run writer "$keypath"
     ASAN_OPTIONS=detect_leaks=0 strace -o "$TEST_TMP/ipc.txt" -e trace=ipc \
@@ -147,20 +167,6 @@ if command -v perl >/dev/null; then
     ok "... the text written before READY" out_has 'reader: message "published late" \(14 bytes\)'
     ok "... and removes the segment" no_segment "$key"
 
-    id=$(plant "$key" 0600 "$SIZE" $MAGIC 0 5 hello)
-    run reader -t 1 "$keypath"
-    ok "never published: the reader gives up after -t 1, exit 1" status_is 1
-    ok "... one line: no message, timed out" err_has "reader: shmid $id: no message: timed out after 1 s"
-    start term reader -t 20 "$keypath"
-    wait_for_line "$TEST_TMP/term.err" "the writer's message" 10
-    kill -TERM "${pid[term]}"
-    finish term
-    ok "SIGTERM in that wait: exit 1, one clear line" \
-        err_has "reader: shmid $id: no message: interrupted by SIGTERM"
-    ok "... its attachment is gone (nattch 0); the segment, not the reader's, stays" \
-        test "$(nattch_of "$key")" == 0
-    ipcrm -M "$key"
-
     id=$(plant "$key" 0644 "$SIZE" $MAGIC 2 5 hello)
     run reader -t 2 "$keypath"
     ok "mode 0644 (anyone may read it): refused, exit 1" status_is 1
@@ -194,7 +200,32 @@ if command -v perl >/dev/null; then
         out_has 'reader: message "bell\?, newline\?, escape\?\[31m" \(28 bytes\)'
     ok "... and the segment is removed" no_segment "$key"
 else
-    skip "planted segments: late READY, never READY, mode, size, magic, length" "perl is not installed"
+    skip "planted segments: late READY, mode, size, magic, length" "perl is not installed"
+fi
+
+# A writer that returns just before it publishes (Questions 3): never READY.
+new_key unpublished
+if variant writer-unpublished writer \
+        'atomic_store_explicit(&msg->state, MESSAGE_READY' 'return 0;\n    &'; then
+    "$TEST_TMP/writer-unpublished" "$keypath" >"$out" 2>"$err" </dev/null
+    id=$(field_of "$out" '^writer: created shmid' 4)
+    ok "writer.c with return 0 before it publishes: the segment is made, state never READY" \
+        test -n "$id" -a "$(grep -c . "$out")" == 2
+    run reader -t 1 "$keypath"
+    ok "never published: the reader gives up after -t 1, exit 1" status_is 1
+    ok "... one line: no message, timed out" err_has "reader: shmid $id: no message: timed out after 1 s"
+    ok "Questions 3: the answer shows what the reader printed" answer_matches 3 "$err"
+    start term reader -t 20 "$keypath"
+    wait_for_line "$TEST_TMP/term.err" "the writer's message" 10
+    kill -TERM "${pid[term]}"
+    finish term
+    ok "SIGTERM in that wait: exit 1, one clear line" \
+        err_has "reader: shmid $id: no message: interrupted by SIGTERM"
+    ok "... its attachment is gone (nattch 0); the segment, not the reader's, stays" \
+        test "$(nattch_of "$key")" == 0
+    ipcrm -M "$key"
+else
+    ok "writer.c publishes with atomic_store_explicit(&msg->state, MESSAGE_READY (Questions 3 edits it)" false
 fi
 
 if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null; then
