@@ -4,7 +4,8 @@
 # attached only marks the segment (key 0, mode 1600, ENOENT by key, still readable
 # and writable, freed at the last detach); IPC_SET changes the mode and no one else
 # may; attach-then-remove leaves nothing, even after kill -KILL; every wait is
-# bounded and every way of stopping cleans up; bad arguments are refused.
+# bounded and every way of stopping cleans up; bad arguments are refused; without
+# its IPC_RMID the writer leaves the segment (nattch 0); IPC_SET takes 9 mode bits.
 # SC2016: the eval'd checks and the perl code expand their own variables.
 # shellcheck source=tests/lib.sh disable=SC2016
 . "$TESTS_DIR/lib.sh"
@@ -20,7 +21,8 @@ between() { [[ "$1$2$3" =~ ^[0-9]+$ ]] && (( $1 <= $2 && $2 <= $3 )); }
 gone() { [[ -z "$(segment_row_by_id "$1")" ]] && no_segment "$key"; }
 # Word N of the /proc/sysvipc/shm row of shmid ID: 1 key, 3 perms, 7 nattch.
 id_col() { segment_row_by_id "$1" | awk -v n="$2" '{ print $n }'; }
-ipcs_shows_dest() { ipcs -m | grep -Eq "^0x00000000 +$1 .* dest *\$"; }
+# ipcs -m shows SHM_DEST as the status "dest", not in perms: key 0, perms 600, 100 bytes, nattch 1.
+ipcs_shows_dest() { ipcs -m | grep -Eq "^0x00000000 +$1 +[^ ]+ +600 +100 +1 +dest *\$"; }
 status_and_err() { status_is "$1" && err_has "$2"; }
 # Run COMMAND... as NAME in the background, its standard input a fifo that the test
 # holds open on fd 3, so that a hold for Enter lasts until press_enter (or a signal).
@@ -32,6 +34,15 @@ start_held() {
     exec 3>"$TEST_TMP/$name.in"
 }
 press_enter() { echo >&3; exec 3>&-; }
+# Questions 2 and 4 are edits of a program: build a copy with the edit (a sed
+# script), as a learner would make it; fail when the script changes nothing.
+variant() {
+    local name=$1 prog=$2 script=$3
+    sed "$script" "$LESSON_DIR/$prog.c" >"$TEST_TMP/$name.c"
+    ! cmp -s "$LESSON_DIR/$prog.c" "$TEST_TMP/$name.c" || return 1
+    "${CC:-cc}" -std=c11 -I"$LESSON_DIR/../../common" -o "$TEST_TMP/$name" \
+        "$TEST_TMP/$name.c" "$LESSON_DIR/../../common/course.c"
+}
 
 # ---- the pair, as make run does it ----------------------------------------------
 t0=$(date +%s)
@@ -68,6 +79,25 @@ ok "... and shmget by the old key gives ENOENT" \
     has_line "$r" "reader: shmget\(key $key, 0, 0\): ENOENT"
 ok "after both detached, the segment is gone" gone "$shmid"
 
+# ---- Questions 2: writer.c without its IPC_RMID -----------------------------------
+if variant writer-no-rmid writer '/if (shmctl(shmid, IPC_RMID, NULL) == -1) {/,/^    }/d'; then
+    "$TEST_TMP/writer-no-rmid" "$keypath" 65 >"$TEST_TMP/no-rmid.out" 2>"$TEST_TMP/no-rmid.err" </dev/null &
+    pid[no-rmid]=$!
+    wait_for_line "$TEST_TMP/no-rmid.err" 'waiting up to 10 s for the reader to mark it SEEN'
+    run reader "$keypath" 65
+    ok "without IPC_RMID the reader sees the real key, mode 600, no SHM_DEST" \
+        out_has "reader: IPC_STAT: key $key, mode 600: SHM_DEST is not set"
+    ok "... and shmget by the key finds the segment" \
+        out_has "reader: shmget\(key $key, 0, 0\) finds shmid [0-9]+"
+    ok "Questions 2: the answer shows what the reader printed" answer_matches 2 "$out"
+    finish no-rmid
+    ok "... nobody removes it: both have gone, it stays with nattch 0" \
+        is "$(segment_row "$key" | awk '{ print $7 }')" 0
+    ipcrm -M "$key" 2>/dev/null
+else
+    ok "writer.c marks with if (shmctl(shmid, IPC_RMID, NULL) == -1) { (Questions 2 edits it)" false
+fi
+
 # ---- IPC_SET ---------------------------------------------------------------------
 t0=$(date +%s)
 run --vg ipc-set
@@ -82,6 +112,15 @@ ok "IPC_SET stamps shm_ctime: $before -> $after (whole seconds)" \
     eval 'between "$t0" "$before" "$after" && between "$before" "$after" "$t1"'
 id=$(field_of "$out" '^ipc-set: removed shmid' 4)
 ok "ipc-set removes its segment" eval '[[ -n "$id" && -z "$(segment_row_by_id "$id")" ]]'
+if variant ipc-set-01400 ipc-set 's/ds.shm_perm.mode = 0400;/ds.shm_perm.mode = 01400;/'; then
+    "$TEST_TMP/ipc-set-01400" >"$out" 2>"$err" </dev/null
+    status=$?
+    ok "IPC_SET with mode 01400 reads back 400: only the low 9 bits are taken" \
+        out_has "ipc-set: after IPC_SET: mode 400, owner $uid:$gid, ctime [0-9]+"
+    ok "Questions 4: the answer shows what it printed" answer_matches 4 "$out"
+else
+    ok "ipc-set.c sets ds.shm_perm.mode = 0400; (Questions 4 edits it)" false
+fi
 
 # ---- attach, then mark for removal at once ---------------------------------------
 run --vg attach-then-remove
@@ -97,7 +136,7 @@ if wait_for_line "$TEST_TMP/held.err" 'attach-then-remove: waiting up to 20 s fo
     id=$(field_of "$TEST_TMP/held.out" '^attach-then-remove: shmid' 3 | tr -d ,)
     ok "while it holds the marked segment: /proc/sysvipc/shm key 0, perms 1600, nattch 1" \
         is "$(id_col "$id" 1) $(id_col "$id" 3) $(id_col "$id" 7)" "0 1600 1"
-    ok "... ipcs -m shows key 0x00000000 and status dest" ipcs_shows_dest "$id"
+    ok "... ipcs -m shows key 0x00000000, perms 600, nattch 1 and status dest" ipcs_shows_dest "$id"
     ok "... Linux still attaches a marked segment by id" perl -MIPC::SysV=SHM_RDONLY,shmat,shmdt \
         -e 'my $a = shmat($ARGV[0], undef, SHM_RDONLY) // die "$!\n"; shmdt($a)' "$id"
     kill -KILL "${pid[held]}"
@@ -149,6 +188,7 @@ ok "... and the marked one goes with its last user" is "$(segment_row_by_id "$ol
 run reader -t 1 "$keypath" 65
 ok "a reader with no writer gives up after -t 1: exit 1, says why" status_and_err 1 \
     "reader: no segment for key $key: timed out after 1 s"
+ok "Questions 1: the answer shows what the reader printed" answer_matches 1 "$err"
 
 start early reader -t 20 "$keypath" 65
 wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer to create the segment'
