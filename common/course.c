@@ -15,7 +15,6 @@
 static const char *program_name = "program";
 static char usage_line[512];            /* "usage: prog ARGS" */
 volatile sig_atomic_t stop_signal;
-
 static void note_stop_signal(int sig) { stop_signal = sig; }
 
 void course_init(const char *argv0, const char *usage)
@@ -125,7 +124,8 @@ bool keep_waiting(struct deadline *d, const char *what)
     clock_gettime(CLOCK_MONOTONIC, &now);
     now_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
     if (d->pause_ns == 0) {             /* the first miss: the wait starts now */
-        fprintf(stderr, "%s: waiting up to %u s for %s\n", program_name, d->seconds, what);
+        if (what)                       /* NULL: a wait the program already announced */
+            fprintf(stderr, "%s: waiting up to %u s for %s\n", program_name, d->seconds, what);
         d->end_ns = now_ns + d->seconds * 1000000000LL;
     }
     if (stop_signal || now_ns >= d->end_ns)

@@ -32,8 +32,8 @@ const char *parse_path(const char *name, const char *text);
 /* This program's lesson directory, the default KEYPATH or DIR ("." if cwd). */
 const char *lesson_dir(void);
 
-/* The bounded wait (lesson 03): while (!condition) if (!keep_waiting(&d, WHAT))
- * give up. Pauses of 100 us to 5 ms; false after d.seconds or a stop signal. */
+/* The bounded wait (lesson 03): while (!condition) if (!keep_waiting(&d, WHAT)) give
+ * up. Pauses 100 us-5 ms; false after d.seconds or a stop signal. WHAT NULL: silent. */
 struct deadline { unsigned seconds; long pause_ns; long long end_ns; };
 bool keep_waiting(struct deadline *d, const char *what);
 const char *wait_end_reason(const struct deadline *d);

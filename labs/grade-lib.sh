@@ -1,0 +1,258 @@
+# shellcheck shell=bash
+# grade-lib.sh - what every lab's grader shares; sourced by labs/NN-slug/grade.
+#
+# A grader is a list of checks, each worth points (--only WORDS: only the checks whose
+# title has WORDS, to try one fix quickly; the build and "nothing left" always run):
+#   grade_start "$@"                 parse the arguments, isolate, build the submission
+#   check POINTS TITLE FUNCTION ARGS...   run FUNCTION; it prints why it failed on stdout
+#   grade_end                        "score: P/T"; exit 0 only with full marks
+# and prints one line per check: "ok - TITLE (P/P)" or "not ok - TITLE (0/P): WHY".
+#
+# Inside a check:
+#   launch NAME INPUT ARGS...        start the submission in the background (in $RUN):
+#                                    stdin from INPUT, output in $RUN/NAME.out/.err
+#   collect NAME SECONDS             wait for it at most SECONDS (then kill it); sets
+#                                    $status (124: killed at the limit)
+#   run_prog NAME INPUT SECONDS ARGS...   launch, then collect
+#   died_how                         "" for an exit, else "killed by SIGxxx" ($status)
+#   segments                         the System V segments of this run (one id a line)
+#   now_ms                           a clock in milliseconds
+# Each check runs in a fresh directory $RUN; anything it leaves (a segment, a /dev/shm
+# object, a process) is noted, removed, and costs the check "nothing left behind"
+# (check_nothing_left), so one leak is counted once, and the next check starts clean.
+#
+# The whole grading runs in private IPC and mount namespaces when the machine allows
+# (unshare, as the tests do): a segment the submission leaves is then exactly a leak,
+# and thirty students grading at once never meet. Without them, this user's segments
+# before and after are compared.
+
+set -u
+shopt -s nullglob
+GRADE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCORE=0 TOTAL=0 FAILED=() LEFT=() BUILT=0 VALGRIND=1 ONLY=
+declare -A bg_pid=()
+
+_usage() {
+    echo "usage: ${0##*/} [--no-valgrind] [--only WORDS] SUBMISSION.c" >&2
+    exit 2
+}
+
+grade_start() {
+    while (( $# )); do
+        case $1 in
+            --no-valgrind) VALGRIND=0; shift ;;
+            --only) [[ -n ${2:-} ]] || _usage; ONLY=$2; shift 2 ;;
+            -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            -*) _usage ;;
+            *) break ;;
+        esac
+    done
+    (( $# == 1 )) || _usage
+    [[ -f $1 && $1 == *.c ]] || { echo "${0##*/}: $1: not a C file" >&2; exit 2; }
+    SUBMISSION=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+    command -v valgrind >/dev/null || VALGRIND=0
+
+    if [[ -z ${GRADE_ISOLATED:-} ]]; then
+        local -a ns=()
+        if unshare --ipc --mount true 2>/dev/null; then ns=(unshare --ipc --mount)
+        elif unshare --user --map-root-user --ipc --mount true 2>/dev/null; then
+            ns=(unshare --user --map-root-user --ipc --mount)
+        fi
+        if (( ${#ns[@]} )); then
+            # A /dev/shm of its own too; mount it in the new namespace, then go on.
+            local -a again=("$0")
+            (( VALGRIND )) || again+=(--no-valgrind)
+            [[ -n $ONLY ]] && again+=(--only "$ONLY")
+            GRADE_ISOLATED=1 exec "${ns[@]}" bash -c \
+                'mount -t tmpfs -o mode=1777 grade /dev/shm 2>/dev/null || export GRADE_SHARED_SHM=1; exec "$@"' \
+                _ "${again[@]}" "$SUBMISSION"
+        fi
+        GRADE_ISOLATED=0
+    fi
+
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/shm-course-grade.XXXXXX") || exit 1
+    trap _cleanup EXIT
+    PROG=$WORK/submission
+    SEGMENTS_BEFORE=$(_my_segments)
+    SHM_BEFORE=$(_shm_objects)
+    local cflags=(-std=c11 -g -O1 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2)
+    if ${CC:-cc} "${cflags[@]}" -I"$GRADE_TOP/common" -o "$PROG" "$SUBMISSION" \
+            "$GRADE_TOP/common/course.c" -pthread >"$WORK/build.log" 2>&1; then
+        BUILT=1
+    fi
+}
+
+_cleanup() {
+    local p
+    for p in "${bg_pid[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    _kill_ours
+    rm -rf -- "$WORK"
+}
+
+# ---- one check ------------------------------------------------------------------
+
+check() {
+    local points=$1 title=$2 why; shift 2
+    [[ -n $ONLY && ${title,,} != *"${ONLY,,}"* ]] && return
+    (( TOTAL += points ))
+    if (( ! BUILT )); then
+        echo "not ok - $title (0/$points): not run, the submission did not build"
+        FAILED+=("$title")
+        return
+    fi
+    RUN=$(mktemp -d "$WORK/run.XXXXXX")
+    why=$(cd "$RUN" && "$@")
+    local passed=$?
+    _sweep "$title"
+    if (( passed == 0 )); then
+        (( SCORE += points ))
+        echo "ok - $title ($points/$points)"
+    else
+        echo "not ok - $title (0/$points): ${why:-failed}"
+        FAILED+=("$title")
+    fi
+}
+
+# The build itself: warnings cost points, errors cost everything.
+check_builds() {
+    local points=$1
+    (( TOTAL += points ))
+    if (( ! BUILT )); then
+        echo "not ok - builds with the course's flags (0/$points): $(grep -m1 -E 'error|undefined' "$WORK/build.log")"
+        FAILED+=("builds")
+    elif grep -q 'warning:' "$WORK/build.log"; then
+        echo "not ok - builds with the course's flags, no warning (0/$points): $(grep -m1 'warning:' "$WORK/build.log" | sed "s|$WORK/||; s|.*/||")"
+        FAILED+=("no warning")
+    else
+        (( SCORE += points ))
+        echo "ok - builds with the course's flags, no warning ($points/$points)"
+    fi
+}
+
+check_nothing_left() {
+    local points=$1
+    (( TOTAL += points ))
+    if (( ! BUILT )); then
+        echo "not ok - nothing left behind after any run (0/$points): not run, the submission did not build"
+        FAILED+=("nothing left behind")
+    elif (( ${#LEFT[@]} == 0 )); then
+        (( SCORE += points ))
+        echo "ok - nothing left behind after any run: no segment, /dev/shm object or process ($points/$points)"
+    else
+        echo "not ok - nothing left behind after any run (0/$points): ${LEFT[0]}$( (( ${#LEFT[@]} > 1 )) && echo " (and ${#LEFT[@]} more)")"
+        FAILED+=("nothing left behind")
+    fi
+}
+
+grade_end() {
+    echo "score: $SCORE/$TOTAL${ONLY:+ (only the checks about \"$ONLY\")}"
+    (( SCORE == TOTAL ))
+}
+
+# ---- running the submission -----------------------------------------------------
+
+launch() {
+    local name=$1 input=$2; shift 2
+    local -a cmd=("$PROG")
+    if [[ ${GRADE_UNDER_VALGRIND:-} == 1 ]]; then
+        # shellcheck disable=SC2054 # the commas belong to one option
+        cmd=(valgrind --error-exitcode=99 --leak-check=full
+             --errors-for-leak-kinds=definite,indirect,possible
+             "--log-file=$RUN/$name.valgrind" "$PROG")
+    fi
+    # Only the three standard descriptors: a check's own (a FIFO it holds) stay its own.
+    "${cmd[@]}" "$@" <"$input" >"$RUN/$name.out" 2>"$RUN/$name.err" 3>&- &
+    bg_pid[$name]=$!
+}
+
+collect() {
+    local name=$1 seconds=$2 waited=0
+    while kill -0 "${bg_pid[$name]}" 2>/dev/null && (( waited < seconds * 100 )); do
+        sleep 0.01
+        (( waited++ ))
+    done
+    if kill -0 "${bg_pid[$name]}" 2>/dev/null; then
+        kill -KILL "${bg_pid[$name]}" 2>/dev/null
+        wait "${bg_pid[$name]}" 2>/dev/null
+        status=124
+    else
+        wait "${bg_pid[$name]}"
+        status=$?
+    fi
+    unset "bg_pid[$name]"
+}
+
+run_prog() {
+    local name=$1 input=$2 seconds=$3; shift 3
+    launch "$name" "$input" "$@"
+    collect "$name" "$seconds"
+}
+
+died_how() {
+    if (( status == 124 )); then echo "still running after the time limit"
+    elif (( status > 128 )); then echo "killed by SIG$(kill -l $(( status - 128 )) 2>/dev/null)"
+    fi
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+segments() { comm -13 <(echo "$SEGMENTS_BEFORE") <(_my_segments); }
+
+# ---- what a run leaves ---------------------------------------------------------------
+
+_my_segments() { awk -v u="$(id -u)" 'NR > 1 && $8 == u { print $2 }' /proc/sysvipc/shm | sort; }
+_shm_objects() { find /dev/shm -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort; }
+
+# The submission's processes: started by path, or as valgrind's program.
+_ours() { pgrep -f -- "^(valgrind .*)?$PROG( |\$)"; }
+
+_kill_ours() {
+    local p
+    for p in $(_ours); do kill -KILL "$p" 2>/dev/null; done
+}
+
+# After each check: note and remove what the check's runs left.
+_sweep() {
+    local title=$1 procs segs id objs
+    procs=$(_ours | sort -u | tr '\n' ' ')
+    if [[ -n $procs ]]; then
+        LEFT+=("a process still running after \"$title\"")
+        _kill_ours
+        sleep 0.1
+    fi
+    segs=$(segments)
+    if [[ -n $segs ]]; then
+        LEFT+=("a segment left after \"$title\" (ipcs -m)")
+        for id in $segs; do ipcrm -m "$id" 2>/dev/null; done
+    fi
+    if [[ ${GRADE_SHARED_SHM:-} != 1 ]]; then
+        objs=$(comm -13 <(echo "$SHM_BEFORE") <(_shm_objects))
+        if [[ -n $objs ]]; then
+            LEFT+=("/dev/shm/$(head -n1 <<<"$objs") left after \"$title\"")
+            while IFS= read -r id; do rm -f -- "/dev/shm/$id"; done <<<"$objs"
+        fi
+    fi
+}
+
+# ---- checks most labs share ----------------------------------------------------------
+
+# A wrong argument: exit 2, a message on stderr, never a crash, quickly.
+refuses() {
+    local what=$1; shift
+    run_prog bad /dev/null 5 "$@"
+    if [[ -n $(died_how) ]]; then echo "$what: $(died_how)"; return 1; fi
+    (( status == 2 )) || { echo "$what: exit status $status, not 2 (a usage error)"; return 1; }
+    [[ -s $RUN/bad.err ]] || { echo "$what: nothing said on stderr"; return 1; }
+}
+
+# Valgrind's verdict on the logs of the runs of this check.
+valgrind_clean() {
+    local log
+    for log in "$RUN"/*.valgrind; do
+        if ! grep -q 'ERROR SUMMARY: 0 errors' "$log"; then
+            grep -m1 -E 'Invalid|uninitialised|definitely|indirectly|possibly|ERROR SUMMARY' "$log" |
+                sed 's/^==[0-9]*== //'
+            return 1
+        fi
+    done
+}
