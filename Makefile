@@ -27,6 +27,16 @@ stress: all
 bench:
 	@$(MAKE) -s --no-print-directory -C lessons/12-speed bench
 
+# A lab submission, or a folder of them (a CSV): make grade LAB=01 SRC=shmcat.c
+grade:
+	@tools/grade $(if $(filter 0 no,$(VALGRIND)),--no-valgrind) \
+	    $(or $(LAB),$(error say which lab: make grade LAB=01 SRC=FILE.c)) \
+	    $(or $(SRC),$(error say what to grade: make grade LAB=01 SRC=FILE.c or SRC=DIR))
+
+# The course for students: everything but the labs' reference solutions.
+handout:
+	@tools/handout $(or $(OUT),$(error say where: make handout OUT=DIR))
+
 lint:
 	shellcheck -x -s bash tests/lib.sh $$(grep -rlE '^#!/usr/bin/env bash' tests tools .ci lessons)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
@@ -57,6 +67,8 @@ help:
 	@echo 'make test        run the test suite: a line per lesson, then "N passed, N failed, N skipped" (V=1: every check)'
 	@echo 'make stress      the longer battery: faults, eight pairs at once, signals'
 	@echo 'make bench       measure shared memory against pipes and sockets (lesson 12)'
+	@echo 'make grade LAB=01 SRC=FILE.c   grade a lab submission (SRC=DIR: every .c in it, as a CSV)'
+	@echo 'make handout OUT=DIR   write the course without the labs'"'"' solutions, for students'
 	@echo 'make lint        shellcheck and cppcheck'
 	@echo 'make slides      render the decks to slides/build (needs Node.js: npm ci)'
 	@echo 'make slides-sync copy the marked code regions of the lessons into the decks'
@@ -65,4 +77,4 @@ help:
 	@echo 'make clean-ipc   remove segments, files and processes this course left behind (yours only)'
 	@echo 'make -C lessons/03-shmat run   run one lesson, as its README shows'
 
-.PHONY: all $(LESSONS) demo test stress bench lint slides slides-sync slides-check slides-check-code clean clean-ipc help
+.PHONY: all $(LESSONS) demo test stress bench grade handout lint slides slides-sync slides-check slides-check-code clean clean-ipc help
