@@ -7,8 +7,8 @@
 # ftruncate(), but refuses an empty leftover at once, and anything else that is not
 # what the writer makes. map-private: MAP_PRIVATE is copy-on-write (rw-p), its
 # store reaches neither read() nor the MAP_SHARED mapping. past-eof: the rest of
-# the file's last page works, the next page is SIGBUS. The README's Break it
-# changes are built and do what it says. Nothing is left behind.
+# the file's last page works, the next page is SIGBUS. The one-line edits of the
+# README's Questions are built and do what it says. Nothing is left behind.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -269,7 +269,8 @@ for prog in map-private past-eof; do
     rm -f "$d/$name"
 done
 
-# ---- Break it, for real: the README's changes, built and run ----------------------
+# ---- Questions, for real: the README's one-line edits, built and run -------------
+# They run in the directory with DIR ".", as in the README: ./mapped-06.dat.
 # broken DIR PROG SED: build PROG.c with one change as DIR/PROG (its own name).
 broken() {
     mkdir -p "$TEST_TMP/$1" && sed "$3" "$LESSON_DIR/$2.c" >"$TEST_TMP/$1/$2.c" &&
@@ -277,15 +278,16 @@ broken() {
         "${CC:-cc}" -std=c11 -I"$LESSON_DIR/../../common" -o "$TEST_TMP/$1/$2" \
             "$TEST_TMP/$1/$2.c" "$LESSON_DIR/../../common/course.c"
 }
-ok_built() { broken "$@" || { ok "Break it: $2.c with '$3' builds" false; return 1; }; }
+ok_built() { broken "$@" || { ok "Questions: $2.c with '$3' builds" false; return 1; }; }
 run_broken() {
     local bin=$TEST_TMP/$1/$2; shift 2
     "$bin" "$@" >"$bin.out" 2>"$bin.err" </dev/null
     status=$? out=$bin.out err=$bin.err
 }
 d=$(new_dir broken)
+cd "$d" || exit 1
 prog=reader
-start live writer -t 20 "$d"
+start live writer -t 20 .
 wait_for_line "$TEST_TMP/live.err" '^writer: waiting up to 20 s'
 for change in 'O_RDONLY:s/O_RDWR | O_NOFOLLOW/O_RDONLY | O_NOFOLLOW/:EACCES' \
               'O_WRONLY:s/O_RDWR | O_NOFOLLOW/O_WRONLY | O_NOFOLLOW/:EACCES' \
@@ -293,47 +295,57 @@ for change in 'O_RDONLY:s/O_RDWR | O_NOFOLLOW/O_RDONLY | O_NOFOLLOW/:EACCES' \
               'flags 0:s/PROT_WRITE, MAP_SHARED, fd/PROT_WRITE, 0, fd/:EINVAL'; do
     IFS=: read -r what edit errno_name <<<"$change"
     if ok_built "b-${what// /}" reader "$edit"; then
-        run_broken "b-${what// /}" reader -t 1 "$d"
-        ok "Break it, reader.c with $what: mmap fails with $errno_name" \
-            fails_with "mmap\($d/$FILE, .*\): $errno_name .*"
+        run_broken "b-${what// /}" reader -t 1 .
+        ok "reader.c with $what: mmap fails with $errno_name" \
+            fails_with "mmap\(\./$FILE, .*\): $errno_name .*"
+        if [[ $what == O_RDONLY ]]; then
+            ok "Questions 3: the answer shows what the reader printed" answer_matches 3 "$err"
+        fi
     fi
 done
 kill -KILL "${pid[live]}"
 finish live
 prog=writer
-run writer "$d"
-ok "Break it, kill -KILL the waiting writer: the file stays, the next writer gets EEXIST and rm PATH" \
-    fails_with "open\($d/$FILE, .*\): EEXIST \(File exists\); left by an earlier run\? remove it: rm $d/$FILE"
-rm -f "$d/$FILE"
+run writer .
+ok "kill -KILL the waiting writer: the file stays, the next writer gets EEXIST and rm PATH" \
+    fails_with "open\(\./$FILE, .*\): EEXIST \(File exists\); left by an earlier run\? remove it: rm \./$FILE"
+rm -f "$FILE"
 if ok_built b-private writer 's/PROT_WRITE, MAP_SHARED, fd/PROT_WRITE, MAP_PRIVATE, fd/'; then
-    "$TEST_TMP/b-private/writer" -t 1 "$d" >/dev/null 2>"$TEST_TMP/b-private.err" </dev/null &
+    "$TEST_TMP/b-private/writer" -t 1 . >"$TEST_TMP/b-private.out" 2>"$TEST_TMP/b-private.err" </dev/null &
     writer_pid=$!
+    wait_for_line "$TEST_TMP/b-private.err" '^writer: waiting up to 1 s for the reader'
     prog=reader
-    run reader -t 1 "$d"
+    run reader -t 1 .
     wait "$writer_pid"
     writer_status=$?
-    ok "Break it, writer.c with MAP_PRIVATE: the message never leaves the writer: the reader times out" \
-        gave_up "$d/$FILE: no message: timed out after 1 s"
-    ok "... and so does the writer" \
-        grep -q "^writer: $d/$FILE: not seen: timed out after 1 s$" "$TEST_TMP/b-private.err"
+    ok "writer.c with MAP_PRIVATE: the message never leaves the writer: the reader times out" \
+        gave_up "\./$FILE: no message: timed out after 1 s"
+    ok "Questions 1: the answer shows what the reader printed" answer_matches 1 "$err"
+    ok "... its maps line says rw-p" \
+        grep -Eq "^writer: /proc/self/maps: .* rw-p .*/$FILE\$" "$TEST_TMP/b-private.out"
+    ok "... and the writer times out too" \
+        grep -q "^writer: \./$FILE: not seen: timed out after 1 s$" "$TEST_TMP/b-private.err"
     ok "... exit 1" [ "$writer_status" = 1 ]
 fi
 if ok_built b-size writer 's/if (ftruncate(fd, FILE_SIZE) == -1) {/if (0) {/'; then
-    run_broken b-size writer "$d"
-    ok "Break it, writer.c without ftruncate: its first store is SIGBUS (status 135)" status_is 135
-    ok "... and it leaves an empty file" [ "$(stat -c %s "$d/$FILE")" = 0 ]
-    touch -d '1 minute ago' "$d/$FILE"
+    run_broken b-size writer .
+    ok "writer.c without ftruncate: its first store is SIGBUS (status 135)" status_is 135
+    ok "... and it leaves an empty file" [ "$(stat -c %s "$FILE")" = 0 ]
     prog=reader
-    run reader "$d"
-    ok "... which the reader refuses at once, with rm PATH" fails_with "$d/$FILE: it has 0 bytes, .*; left by an earlier run\? remove it: rm $d/$FILE"
-    rm -f "$d/$FILE"
+    run reader .
+    ok "... which the reader, after a second, refuses with rm PATH" \
+        gave_up "\./$FILE: it has 0 bytes, fewer than 4096: refusing it; left by an earlier run\? remove it: rm \./$FILE"
+    ok "Questions 2: the answer shows what the reader printed" answer_matches 2 "$err"
+    rm -f "$FILE"
 fi
 if ok_built b-shared map-private 's/PROT_WRITE, MAP_PRIVATE, fd/PROT_WRITE, MAP_SHARED, fd/'; then
-    run_broken b-shared map-private "$d"
-    ok "Break it, map-private.c with MAP_SHARED twice: read() gives the second store" \
+    run_broken b-shared map-private .
+    ok "map-private.c with MAP_SHARED twice: read() gives the second store" \
         out_has 'map-private: read\(\) of the file gives "hello from MAP_PRIVATE"'
     ok "... and both maps lines say rw-s" [ "$(grep -c ' rw-s ' "$out")" = 2 ]
+    ok "Questions 4: the answer shows what it printed" answer_matches 4 "$out"
 fi
+cd "$TEST_TMP" || exit 1
 
 # ---- arguments (the full bad-input matrix is tests/checks/bad-input, from args) ----
 for prog in writer reader map-private past-eof; do
