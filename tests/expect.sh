@@ -49,12 +49,12 @@ line_regex() {
 # shows); print the first difference, as TAP diagnostics, and fail.
 compare_lines() {
     local expected=$1 actual=$2 n=0 expected_line actual_line
-    local -a want got
-    mapfile -t want <"$expected"
-    mapfile -t got <"$actual"
-    (( ${#want[@]} )) || { echo "# the README shows no output here"; return 1; }
-    for expected_line in "${want[@]}"; do
-        actual_line=${got[n]-<missing line>}
+    local -a shown printed
+    mapfile -t shown <"$expected"
+    mapfile -t printed <"$actual"
+    (( ${#shown[@]} )) || { echo "# the README shows no output here"; return 1; }
+    for expected_line in "${shown[@]}"; do
+        actual_line=${printed[n]-<missing line>}
         if ! [[ "$actual_line" =~ ^$(line_regex "$expected_line")$ ]]; then
             echo "# line $((n + 1)): README says:  $expected_line"
             echo "# line $((n + 1)): the run says: $actual_line"
@@ -62,8 +62,8 @@ compare_lines() {
         fi
         (( n++ ))
     done
-    if (( ${#got[@]} > n )); then
-        echo "# the run printed more lines than the README shows, from: ${got[n]}"
+    if (( ${#printed[@]} > n )); then
+        echo "# the run printed more lines than the README shows, from: ${printed[n]}"
         return 1
     fi
 }
