@@ -38,9 +38,11 @@ handout:
 	@tools/handout $(or $(OUT),$(error say where: make handout OUT=DIR))
 
 lint:
-	shellcheck -x -s bash tests/lib.sh $$(grep -rlE '^#!/usr/bin/env bash' tests tools .ci lessons)
+	shellcheck -x -s bash tests/lib.sh tests/expect.sh labs/grade-lib.sh \
+	    $$(grep -rlE '^#!/usr/bin/env bash' tests tools .ci lessons labs)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	    --std=c11 --inline-suppr -I common common/course.c $(foreach l,$(LESSONS),$(l)/*.c)
+	    --std=c11 --inline-suppr --suppress='unusedStructMember:labs/*/starter.c' -I common common/course.c $(foreach l,$(LESSONS),$(l)/*.c) \
+	    $(wildcard labs/[0-9][0-9]-*/*.c)
 
 slides-sync:
 	@tools/slides-sync
@@ -50,6 +52,11 @@ slides-check-code:
 
 slides:
 	@tools/slides build
+	@tools/slides quickref
+
+# QUICKREF.md as a two-page PDF to print (slides/build/QUICKREF.pdf).
+quickref:
+	@tools/slides quickref
 
 slides-check: slides
 	@tools/slides check
@@ -70,11 +77,12 @@ help:
 	@echo 'make grade LAB=01 SRC=FILE.c   grade a lab submission (SRC=DIR: every .c in it, as a CSV)'
 	@echo 'make handout OUT=DIR   write the course without the labs'"'"' solutions, for students'
 	@echo 'make lint        shellcheck and cppcheck'
-	@echo 'make slides      render the decks to slides/build (needs Node.js: npm ci)'
+	@echo 'make slides      render the decks and the quick reference PDF to slides/build (needs Node.js: npm ci)'
+	@echo 'make quickref    QUICKREF.md as a printable two-page PDF (slides/build/QUICKREF.pdf)'
 	@echo 'make slides-sync copy the marked code regions of the lessons into the decks'
 	@echo 'make slides-check  render and screenshot every slide in headless chromium'
 	@echo 'make clean       remove built programs and rendered slides'
 	@echo 'make clean-ipc   remove segments, files and processes this course left behind (yours only)'
 	@echo 'make -C lessons/03-shmat run   run one lesson, as its README shows'
 
-.PHONY: all $(LESSONS) demo test stress bench grade handout lint slides slides-sync slides-check slides-check-code clean clean-ipc help
+.PHONY: all $(LESSONS) demo test stress bench grade handout lint quickref slides slides-sync slides-check slides-check-code clean clean-ipc help
