@@ -53,7 +53,8 @@ int main(int argc, char *argv[])
                 break;
             close(fd);
         }
-        if (!keep_waiting(&d, "the writer to create " FILE_NAME))
+        if (!keep_waiting(&d, fd == -1 ? "the writer to create " FILE_NAME
+                                       : "the writer to size " FILE_NAME))
             fail_msg("no %s: %s", path, wait_end_reason(&d));
     }
     // slide: check

@@ -117,7 +117,7 @@ prog=reader
 d=$(new_dir empty)
 (umask 077 && : >"$d/$FILE")
 start slow reader -t 5 "$d"
-wait_for_line "$TEST_TMP/slow.err" '^reader: waiting up to 5 s for the writer'
+wait_for_line "$TEST_TMP/slow.err" "^reader: waiting up to 5 s for the writer to size $FILE$"
 fill "$d/$FILE" ${#TEXT} "$TEXT"        # the slow writer's ftruncate and message
 publish "$d/$FILE"
 finish slow
