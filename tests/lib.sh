@@ -28,8 +28,9 @@
 #   answer_matches N FILE     FILE (a real run's output) is what the answer to question
 #                             N of the README's Questions shows: an answer that quotes
 #                             output must be checked this way (tests/checks/questions)
-# --vg runs the program under valgrind memcheck when the runner asks for it; use it
-# at least once for every program of the lesson: the runner checks that. A fault a
+# --vg runs the program under valgrind memcheck when the runner asks for it (the first
+# such run of each program; VALGRIND_EVERY=1: all); use it at least once for every
+# program of the lesson: the runner checks that. A fault a
 # lesson makes on purpose (a store after munmap) is declared to memcheck in
 # tests/valgrind.supp, never in the lesson's code.
 
@@ -46,12 +47,15 @@ source "${TESTS_DIR:?}/expect.sh"
 vg_logs=$TEST_TMP/.valgrind
 mkdir -p "$vg_logs"
 
-# The command line that runs PROG, under valgrind when asked.
+# The command line that runs PROG, under valgrind when asked: the first --vg run of
+# each program (each costs about 0.4 s of CPU, mostly valgrind's start), or every one
+# with VALGRIND_EVERY=1 (make stress does that).
 _command_for() {
-    local use_vg=$1 prog=$2
+    local use_vg=$1 prog=$2 earlier=("$vg_logs/$prog".*.log)
+    [[ ${VALGRIND_EVERY:-0} != 1 && -e ${earlier[0]} ]] && use_vg=0
     # Valgrind and the sanitizers do not mix: a sanitizer build runs as it is.
     if [[ "$use_vg" == 1 && -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/$prog"; then
-        printf '%s\n' valgrind --error-exitcode=99 --leak-check=full \
+        printf '%s\n' valgrind --error-exitcode=99 --leak-check=full --read-inline-info=no \
             "--suppressions=$TESTS_DIR/valgrind.supp" \
             --errors-for-leak-kinds=definite,indirect,possible --track-fds=yes \
             "--log-file=$vg_logs/$prog.%p.log" "$LESSON_DIR/$prog"
