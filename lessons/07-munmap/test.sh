@@ -102,6 +102,7 @@ exists="writer: open\($file, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 060
 inode=$(stat -c %i "$file")
 run writer "$dir"
 ok "a second writer stops: exit 1, EEXIST, the rm hint, one line" fails_with 1 "$exists"
+ok "Questions 1: the answer shows what the second writer printed" answer_matches 1 "$err"
 ok "... the first file is untouched" \
     [ "$(stat -c %i "$file")$(od -An -tx4 -N4 "$file")" = "$inode 314d4853" ]
 mkdir -m 0700 "$TEST_TMP/fsize"
@@ -114,6 +115,42 @@ ok "a writer whose ftruncate fails: exit 1, one line" \
     fails_with 1 "writer: ftruncate\($TEST_TMP/fsize/mapped-07.dat, $SIZE\): EFBIG .*"
 ok "... and the file it created is removed" [ -z "$(ls -A "$TEST_TMP/fsize")" ]
 rm -r "$TEST_TMP/fsize" "$TEST_TMP"/fsize.*
+
+# ---- Questions 4: on_segv returns instead of _exit: the load faults for ever ---------
+b=$TEST_TMP/b-return
+mkdir -m 0700 "$b"
+sed 's|^    _exit(0);   /\* never return.*|    return;|' "$LESSON_DIR/writer.c" >"$b/writer.c"
+if ! env --default-signal=QUIT true 2>/dev/null; then
+    skip "Questions 4: a handler that returns faults for ever" "env has no --default-signal"
+elif ! cmp -s "$b/writer.c" "$LESSON_DIR/writer.c" &&
+        "${CC:-cc}" -std=c11 -I"$LESSON_DIR/../../common" -o "$b/writer" "$b/writer.c" \
+            "$LESSON_DIR/../../common/course.c"; then
+    "$b/writer" "$b" 2>"$b/err" | head -n 5 >"$b/first"   # the pipe's end stops it
+    rm -f "$b/mapped-07.dat"
+    repeats() {         # lines 4 and 5: the same SIGSEGV line
+        has_line "$b/first" "writer: SIGSEGV, si_code SEGV_MAPERR, si_addr 0x[0-9a-f]+" &&
+            [ "$(sed -n 4p "$b/first")" = "$(sed -n 5p "$b/first")" ]
+    }
+    ok "Questions 4: on_segv with return: the handler's line again and again" repeats
+    # Again, into /dev/null (a write there never waits, so no signal can cut one
+    # short); SIGQUIT set back to its default (a script's background job ignores it).
+    (ulimit -c 0; exec env --default-signal=QUIT "$b/writer" "$b") >/dev/null 2>&1 </dev/null &
+    loop=$!
+    segv_caught() { (( 16#$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$loop/status") >> 10 & 1 )); }
+    for (( i = 0; i < 100; i++ )); do segv_caught && break; sleep 0.01; done
+    sleep 0.1
+    kill -INT "$loop"
+    sleep 0.2
+    running() { grep -Eq '^State:[[:space:]]+[RS]' "/proc/$loop/status"; }  # not a zombie
+    ok "... SIGINT (Ctrl-C) does not stop it" running
+    kill -QUIT "$loop"
+    wait "$loop"
+    status=$?
+    ok "... SIGQUIT does" status_is $((128 + 3))
+else
+    ok "Questions 4: writer.c with return in on_segv builds" false
+fi
+rm -r "$b"
 
 # ---- the reader, after the writer has gone ------------------------------------------
 run --vg reader "$dir"
@@ -154,7 +191,7 @@ dd if="$TEST_TMP/body" of="$file" bs=1 count=$((12 + ${#text})) conv=notrunc sta
 printf '\002' | dd of="$file" bs=1 seek=4 conv=notrunc status=none     # ...READY last
 finish later
 ok "a reader waiting for the message reads it once the state word is READY" read_it
-rm "$file"
+ok "... and removes the file" no_file "$file"
 
 # ---- an empty file while it is new: a writer between open() and ftruncate() ---------
 install -m 600 /dev/null "$file"        # the slow writer's open()...
@@ -230,6 +267,7 @@ ok "a new empty file that stays empty: waited for, then refused with the rm hint
 ok "... after a second or two, not after -t 20" quick
 truncate -s 100 "$file"
 refused "a file too small" "$file: it has 100 bytes, fewer than $SIZE: refusing it; $left"
+ok "Questions 2: the answer shows what the reader printed" answer_matches 2 "$err"
 plant "$file" "$MAGIC" 2
 chmod 644 "$file"
 refused "a file of mode 644" "$file: its mode is 644, not 600: refusing it; $left"
@@ -248,6 +286,7 @@ rm "$file"
 echo secret >"$TEST_TMP/target"
 ln -s "$TEST_TMP/target" "$file"
 refused "a symbolic link (O_NOFOLLOW)" "open\($file, O_RDONLY\|O_NOFOLLOW\|O_CLOEXEC\|O_NONBLOCK\): ELOOP .*"
+ok "Questions 3: the answer shows what the reader printed" answer_matches 3 "$err"
 run writer "$dir"
 ok "... the writer does not follow it either (O_EXCL: EEXIST, the rm hint)" fails_with 1 "$exists"
 ok "... and the link's target is untouched" [ "$(cat "$TEST_TMP/target")" = secret ]
