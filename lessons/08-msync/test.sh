@@ -123,6 +123,10 @@ done
 # ---- on tmpfs: no disk, msync changes nothing ---------------------------------------
 if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]] && shm=$(mktemp -d /dev/shm/lab.XXXXXX); then
     start shm writer -t 20 "$shm"
+    # The reader once the writer waits, as make run does: a reader that maps the
+    # page between the writer's two smaps reads (Private_, then Shared_) makes it
+    # count the page twice, 8 kB.
+    wait_for_line "$TEST_TMP/shm.err" 'writer: waiting up to 20 s'
     run reader -t 20 "$shm"
     finish shm
     s=$TEST_TMP/shm.out
@@ -130,6 +134,7 @@ if [[ "$(fs_type /dev/shm)" == tmpfs && -w /dev/shm ]] && shm=$(mktemp -d /dev/s
         has_line "$s" "writer: $shm is on tmpfs: no disk file system behind it"
     ok "tmpfs: dirty after the store, still dirty after msync(MS_SYNC)" \
         eval 'dirty "$s" "the store" && dirty "$s" "msync(MS_SYNC)"'
+    ok "Questions 4: the answer shows what the writer printed on tmpfs" answer_matches 4 "$s"
     ok "tmpfs: nothing left, the directory is removable" rmdir "$shm"
     [[ -d "$shm" ]] && rm -rf -- "$shm"
 else
@@ -189,6 +194,10 @@ refused() {     # TITLE REGEX: a reader with 20 s to wait stops at once, one lin
         eval 'fails_with 1 "$want" && (( SECONDS - t0 < 5 ))'
 }
 left="left by an earlier run\? remove it: rm $file"
+(umask 022 && touch -d '1 minute ago' "$file")
+refused "a leftover made by touch: mode 644 first" "$file: its mode is 644, not 600: refusing it; $left"
+ok "Questions 5: the answer shows what the reader printed" answer_matches 5 "$err"
+rm "$file"
 install -m 600 /dev/null "$file"
 touch -d '1 minute ago' "$file"
 refused "an empty leftover file" "$file: it has 0 bytes, fewer than $SIZE: refusing it; $left"
