@@ -46,9 +46,11 @@ plant_empty() { (umask 077 && : >"$1"); }
 n=$(name pair) f=$(file pair)
 start --vg writer writer "$n"
 wait_for_line "$TEST_TMP/writer.err" '^writer: waiting up to 10 s for the reader'
-read -r perms _ owner _ size _ < <(ls -l "$f")
+ls -l "$f" >"$TEST_TMP/ls.out"
+read -r perms _ owner _ size _ <"$TEST_TMP/ls.out"
 ok "while the writer waits, ls -l $f: -rw-------, yours, 4096 bytes" \
     [ "${perms:-} ${owner:-} ${size:-}" = "-rw------- $(id -un) 4096" ]
+ok "Questions 1: the answer shows what ls -l printed" answer_matches 1 "$TEST_TMP/ls.out"
 ok "... a regular file on the tmpfs of /dev/shm, a directory every user may write (1777)" \
     [ "$(stat -f -c %T /dev/shm) $(stat -c %F "$f") $(stat -c %a /dev/shm)" = "tmpfs regular file 1777" ]
 start --vg reader reader "$n"
@@ -214,6 +216,7 @@ ln -s /etc/passwd "$f"
 run reader -t 1 "$n"
 ok "a symlink at the name is not followed (glibc's O_NOFOLLOW): ELOOP" \
     fails_with "shm_open\($n, O_RDWR, 0\): ELOOP .*"
+ok "Questions 3: the answer shows what the reader printed" answer_matches 3 "$err"
 prog=writer
 ln -sf "$TEST_TMP/victim" "$f"
 run writer "$n"
@@ -257,7 +260,7 @@ kill -INT "${pid[alone]}"
 finish alone
 ok "SIGINT while the reader waits for the name: exit 1" gave_up "no $(name alone): interrupted by SIGINT"
 
-# ---- Break it: the writer without ftruncate; kill -KILL leaves the name ----------------
+# ---- Questions 4 and 2: the writer without ftruncate; kill -KILL leaves the name -------
 n=$(name broken) f=$(file broken)
 mkdir "$TEST_TMP/b" && sed 's/if (ftruncate(fd, SIZE) == -1) {/if (0) {/' "$LESSON_DIR/writer.c" >"$TEST_TMP/b/writer.c"
 if ! cmp -s "$TEST_TMP/b/writer.c" "$LESSON_DIR/writer.c" &&
@@ -265,10 +268,10 @@ if ! cmp -s "$TEST_TMP/b/writer.c" "$LESSON_DIR/writer.c" &&
        "$TEST_TMP/b/writer.c" "$LESSON_DIR/../../common/course.c"; then
     "$TEST_TMP/b/writer" "$n" >/dev/null 2>&1 </dev/null
     status=$?
-    ok "Break it, writer.c without ftruncate: its first store is SIGBUS (status 135)" status_is 135
+    ok "Questions 4, writer.c without ftruncate: its first store is SIGBUS (status 135)" status_is 135
     ok "... and the empty object stays in /dev/shm" [ "$(stat -c %s "$f")" = 0 ]
 else
-    ok "Break it: writer.c without ftruncate builds" false
+    ok "Questions 4: writer.c without ftruncate builds" false
 fi
 rm -f "$f"
 start killed writer -t 20 "$n"
@@ -277,8 +280,9 @@ kill -KILL "${pid[killed]}"
 finish killed
 prog=writer
 run writer "$n"
-ok "Break it, kill -KILL the waiting writer: the name stays, the next writer gets EEXIST" \
+ok "Questions 2, kill -KILL the waiting writer: the name stays, the next writer gets EEXIST" \
     fails_with "shm_open\($n, .*\): EEXIST \(File exists\); left by an earlier run\? remove it: rm $f"
+ok "Questions 2: the answer shows what the next writer printed" answer_matches 2 "$err"
 rm -f "$f"
 
 # ---- arguments (the bad-input matrix of -t is tests/checks/bad-input, from args) ------
