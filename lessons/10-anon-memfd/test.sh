@@ -11,7 +11,7 @@
 # a dead writer's socket, a live writer's (EADDRINUSE, rm hint). anon-fork: a
 # MAP_SHARED|MAP_ANONYMOUS page (/dev/zero (deleted)) carries the child's message to
 # the parent. seals: SIGBUS after ftruncate(fd, 0) with no seals; EBUSY, 0x7 and
-# EPERM with them. The README's Break it changes are built and do what it says.
+# EPERM with them. The README's Questions that change a program are built and run.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -39,7 +39,7 @@ usage_fails() { status_is 2 && err_has "$prog: $1"; }
 bind_refused() { fails_with "bind\\($1/$SOCK\\): EADDRINUSE .*" && [[ -e "$1/$SOCK" || -L "$1/$SOCK" ]]; }
 HAVE_PY=0
 python3 -c 'import fcntl, os, socket; socket.send_fds; os.memfd_create' 2>/dev/null && HAVE_PY=1
-# broken DIR PROG SED: build PROG.c with one change (a Break it item) as DIR/PROG.
+# broken DIR PROG SED: build PROG.c with one change (a Questions item) as DIR/PROG.
 broken() {
     mkdir -p "$TEST_TMP/$1" && sed "$3" "$LESSON_DIR/$2.c" >"$TEST_TMP/$1/$2.c" &&
         ! cmp -s "$TEST_TMP/$1/$2.c" "$LESSON_DIR/$2.c" &&
@@ -193,7 +193,7 @@ fi
 # ---- every wait that ends by itself (-t 1) or by a signal, all at once ---------------
 # Timeouts, SIGINT, SIGTERM, a regular file and a dead writer's socket at the name, a
 # stranger who sends nothing, a writer killed while it waits for SEEN; with them the
-# Break it programs that time out, and anon-fork and seals under valgrind.
+# Questions' programs that time out, and anon-fork and seals under valgrind.
 for n in lone-w lone-r int-w term-w int-r file stale silent seen-int unsealed; do
     new_dir "$n" >/dev/null
 done
@@ -238,21 +238,22 @@ if (( HAVE_PY )); then
 fi
 if [[ -n "${pid[b-unsealed]:-}" ]]; then
     done_with unsealed-r reader
-    ok "Break it, writer.c without F_ADD_SEALS: the reader refuses the memfd (seals 0x0)" \
+    ok "Questions, writer.c without F_ADD_SEALS: the reader refuses the memfd (seals 0x0)" \
         refuses "fd [0-9]+: seals 0x0 lack F_SEAL_SHRINK\|F_SEAL_GROW: refusing it"
     done_with b-unsealed writer
     ok "... and the writer gives up waiting for SEEN" gave_up 'memfd: not seen: timed out after 1 s'
 else
-    ok "Break it: writer.c without F_ADD_SEALS builds" false
+    ok "Questions: writer.c without F_ADD_SEALS builds" false
 fi
 if [[ -n "${pid[b-private]:-}" ]]; then
     done_with b-private anon-fork
-    ok "Break it, anon-fork.c with MAP_PRIVATE: the child writes its own copy, rw-p" \
+    ok "Questions, anon-fork.c with MAP_PRIVATE: the child writes its own copy, rw-p" \
         out_has 'anon-fork: maps: .* rw-p 00000000 .*'
     ok "... the parent never sees READY: gives up after -t 1" \
         gave_up "no message from the child: timed out after 1 s"
+    ok "Questions 3: the answer shows what anon-fork printed" answer_matches 3 "$err"
 else
-    ok "Break it: anon-fork.c with MAP_PRIVATE builds" false
+    ok "Questions: anon-fork.c with MAP_PRIVATE builds" false
 fi
 done_with lone-w writer
 ok "a writer with no reader gives up after -t 1" gave_up "$TEST_TMP/lone-w/$SOCK: no reader: timed out after 1 s"
@@ -322,6 +323,9 @@ for what in file stale; do
     ok "a $what at the socket name: bind gives EADDRINUSE, one line, with rm PATH" \
         fails_with "bind\($d/$SOCK\): EADDRINUSE \(Address already in use\); left by an earlier run\? remove it: rm $d/$SOCK"
     ok "... and it is left alone" [ -e "$d/$SOCK" ]
+    if [[ $what == stale ]]; then
+        ok "Questions 4: the answer shows what the next writer printed" answer_matches 4 "$err"
+    fi
     rm -f "$d/$SOCK"
 done
 d=$(new_dir link)
@@ -343,11 +347,12 @@ finish first
 ok "... which completes" status_is 0
 if wait "$build_nosealing"; then
     LESSON_DIR=$TEST_TMP/b-nosealing run writer "$d"
-    ok "Break it, writer.c without MFD_ALLOW_SEALING: F_ADD_SEALS fails with EPERM" \
+    ok "Questions, writer.c without MFD_ALLOW_SEALING: F_ADD_SEALS fails with EPERM" \
         fails_with "fcntl\(memfd, F_ADD_SEALS, F_SEAL_SHRINK\|F_SEAL_GROW\|F_SEAL_SEAL\): EPERM .*"
+    ok "Questions 2: the answer shows what the writer printed" answer_matches 2 "$err"
     ok "... and it has made no socket file" empty_dir "$d"
 else
-    ok "Break it: writer.c without MFD_ALLOW_SEALING builds" false
+    ok "Questions: writer.c without MFD_ALLOW_SEALING builds" false
 fi
 
 # ---- a reader played by python: the layout, and the writer's fd closed, mapping kept --
