@@ -6,7 +6,7 @@
 # on Ctrl-C within a turn of 100 ms; the writer removes its segment on every way out,
 # the reader waits for the segment and for READY and refuses one that is not ours.
 # robust: EOWNERDEAD after a SIGKILL, repaired with pthread_mutex_consistent; without
-# it, ENOTRECOVERABLE. The README's Break it: a signal does not end one long
+# it, ENOTRECOVERABLE. The README's Questions: a signal does not end a long
 # pthread_cond_timedwait; no repair leaves the record torn; a mutex that is not
 # robust hangs the next locker for good. Nothing is left behind.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
@@ -234,7 +234,7 @@ if [[ -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/robust"; then
     ok "valgrind: the two children killed by SIGKILL have no summary (set aside)" test "$killed" -eq 2
 fi
 
-# ---- broken as the README says: one long wait; no repair; no PTHREAD_MUTEX_ROBUST ------
+# ---- the README's Questions 2-4: long turns; no repair; no PTHREAD_MUTEX_ROBUST ------
 # build NAME PROGRAM SED-EXPRESSION: PROGRAM.c changed, built as $TEST_TMP/NAME.
 build() {
     sed "$3" "$LESSON_DIR/$2.c" >"$TEST_TMP/$1.c" &&
@@ -271,6 +271,8 @@ if build stalled robust '/pthread_mutexattr_setrobust(/d'; then
     sleep 0.1
     ok "not robust: after the owner's SIGKILL the next lock hangs; SIGINT does not end it" \
         test "$(state_of "$stalled")" == S -a "$(wc -l <"$TEST_TMP/stalled.out")" -eq 1
+    ok "Questions 3: the answer shows what it printed before it hung" \
+        answer_matches 3 "$TEST_TMP/stalled.out"
     kill -KILL "$stalled"
     wait "$stalled" 2>/dev/null
 else
