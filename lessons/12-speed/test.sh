@@ -2,9 +2,10 @@
 # Lesson 12 test: a short correctness pass, no timing asserted. The ring carries at
 # least 1 MiB per run (64 B, 4 KiB and 64 KiB messages) and its consumer's checksum
 # of every byte is right; a ring whose producer does not wait for room (the README's
-# Break it) is caught by that checksum. The pipe and the UNIX socket carry the same
-# bytes, checksum right; the three handoffs answer; bench.sh --quick prints its table
-# and the six lines the lesson quotes, with numbers. Bad arguments are usage errors;
+# Questions) is caught by that checksum. The pipe and the UNIX socket carry the same
+# bytes, checksum right (strace: the ring makes no write per message, they one each);
+# the three handoffs answer; bench.sh --quick prints its table and the six lines the
+# lesson quotes, with numbers. Bad arguments are usage errors;
 # Ctrl-C or SIGTERM ends a run at once, its forked partner with it.
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
@@ -53,7 +54,7 @@ for size in 64 65536; do
         out_has "ring: shm ring, $size-byte messages: $N MiB/s, checksum right"
 done
 
-# Break it, for real: a producer that does not wait for room overwrites bytes the
+# Questions 3, for real: a producer that does not wait for room overwrites bytes the
 # consumer has not read yet. Fast, and wrong: the checksum says so.
 mkdir "$TEST_TMP/broken"
 sed 's/while (head + size - tail > RING)/while (0)/' "$LESSON_DIR/ring.c" >"$TEST_TMP/broken/ring.c"
@@ -62,11 +63,30 @@ if ! cmp -s "$TEST_TMP/broken/ring.c" "$LESSON_DIR/ring.c" &&
        "$TEST_TMP/broken/ring.c" "$LESSON_DIR/../../common/course.c" 2>"$TEST_TMP/broken/cc.err"; then
     "$TEST_TMP/broken/ring" 4096 100 >"$out" 2>"$err" </dev/null
     status=$?
-    ok "Break it: a ring that does not wait for room fails its checksum, exit 1" \
+    ok "Questions 3: a ring that does not wait for room fails its checksum, exit 1" \
         checksum_wrong
+    ok "Questions 3: the answer shows what the ring printed" answer_matches 3 "$err"
     ok "... and prints no figure" test ! -s "$out"
 else
-    ok "Break it: ring.c without the wait for room builds" false
+    ok "Questions 3: ring.c without the wait for room builds" false
+fi
+
+# ---- Questions 2: no system call per message in the ring; one in the baselines ---------
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    # (LeakSanitizer cannot work under ptrace: off for these runs of a sanitizer build.)
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -f -qq -e trace=write -e signal=none "$LESSON_DIR/ring" 4096 100 \
+        2>"$TEST_TMP/ring.strace" >/dev/null </dev/null
+    ok "Questions 2: strace: the ring's one write is its result line" \
+        answer_matches 2 "$TEST_TMP/ring.strace"
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -f -qq -e trace=write -e signal=none "$LESSON_DIR/baselines" 4096 20 \
+        2>"$TEST_TMP/baselines.strace" >/dev/null </dev/null
+    writes=$(grep -c ', 4096) = 4096$' "$TEST_TMP/baselines.strace")
+    ok "... the pipe and the socket: a write per message ($writes, 2 x 1 MiB at least)" \
+        test "$writes" -ge 512
+else
+    skip "Questions 2: strace counts the writes" "strace is missing or cannot trace here"
 fi
 
 # ---- the baselines and the handoffs ----------------------------------------------------
@@ -113,6 +133,9 @@ for prog in ring baselines; do
     run "$prog" 100
     ok "$prog 100: a size that is not a power of two is a usage error" \
         usage_fails "SIZE '100' is not a power of two"
+    if [[ $prog == ring ]]; then
+        ok "Questions 1: the answer shows what ring printed" answer_matches 1 "$err"
+    fi
     run "$prog" 4096 1001
     ok "$prog 4096 1001: more than a second per figure is a usage error" \
         usage_fails "MILLISECONDS '1001' is out of range: expected 1 to 1000"
