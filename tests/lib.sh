@@ -51,7 +51,8 @@ mkdir -p "$vg_logs"
 # each program (each costs about 0.4 s of CPU, mostly valgrind's start), or every one
 # with VALGRIND_EVERY=1 (make stress does that).
 _command_for() {
-    local use_vg=$1 prog=$2 earlier=("$vg_logs/$prog".*.log)
+    local use_vg=$1 prog=$2
+    local earlier=("$vg_logs/$prog".*.log)
     [[ ${VALGRIND_EVERY:-0} != 1 && -e ${earlier[0]} ]] && use_vg=0
     # Valgrind and the sanitizers do not mix: a sanitizer build runs as it is.
     if [[ "$use_vg" == 1 && -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/$prog"; then
