@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# expect.sh - compare a real run with output a README shows; sourced by tests/run (the
-# Expected output) and tests/lib.sh (the answers to a lesson's Questions).
+# expect.sh - what tests/run and tests/lib.sh share: comparing a real run with output a
+# README shows (the Expected output; the answers to a lesson's Questions), and which
+# programs make test runs under valgrind.
 #
 # In a README's output block, <anything in angle brackets> matches any text and a run
 # of blanks matches a run of blanks; everything else is literal.
@@ -66,4 +67,12 @@ compare_lines() {
         echo "# the run printed more lines than the README shows, from: ${printed[n]}"
         return 1
     fi
+}
+
+# Whether `run --vg PROG` uses valgrind: in make test, for a lesson's writer and reader
+# (the code people copy; in a lesson without them, every program), once each; with
+# VALGRIND_EVERY=1 (make stress), for every program and every --vg run. Valgrind's
+# start costs about 0.4 s of CPU a run, most of a lesson's test.
+memchecked() {   # memchecked LESSON_DIR PROG
+    [[ ${VALGRIND_EVERY:-0} == 1 || $2 == writer || $2 == reader || ! -f $1/writer.c ]]
 }

@@ -28,9 +28,9 @@
 #   answer_matches N FILE     FILE (a real run's output) is what the answer to question
 #                             N of the README's Questions shows: an answer that quotes
 #                             output must be checked this way (tests/checks/questions)
-# --vg runs the program under valgrind memcheck when the runner asks for it (the first
-# such run of each program; VALGRIND_EVERY=1: all); use it at least once for every
-# program of the lesson: the runner checks that. A fault a
+# --vg runs the program under valgrind memcheck when the runner asks for it (make test:
+# the first such run of the writer and the reader; make stress, VALGRIND_EVERY=1: every
+# one of every program); use it at least once for every program of the lesson. A fault a
 # lesson makes on purpose (a store after munmap) is declared to memcheck in
 # tests/valgrind.supp, never in the lesson's code.
 
@@ -47,12 +47,12 @@ source "${TESTS_DIR:?}/expect.sh"
 vg_logs=$TEST_TMP/.valgrind
 mkdir -p "$vg_logs"
 
-# The command line that runs PROG, under valgrind when asked: the first --vg run of
-# each program (each costs about 0.4 s of CPU, mostly valgrind's start), or every one
-# with VALGRIND_EVERY=1 (make stress does that).
+# The command line that runs PROG, under valgrind when asked (memchecked: in make test
+# the first --vg run of the writer and of the reader; in make stress, every one).
 _command_for() {
     local use_vg=$1 prog=$2
     local earlier=("$vg_logs/$prog".*.log)
+    memchecked "$LESSON_DIR" "$prog" || use_vg=0
     [[ ${VALGRIND_EVERY:-0} != 1 && -e ${earlier[0]} ]] && use_vg=0
     # Valgrind and the sanitizers do not mix: a sanitizer build runs as it is.
     if [[ "$use_vg" == 1 && -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/$prog"; then
