@@ -224,7 +224,7 @@ robust: pthread_mutex_lock: EOWNERDEAD; unlocked without pthread_mutex_consisten
 robust: pthread_mutex_lock: ENOTRECOVERABLE: unusable, for everyone"
 # A process killed by SIGKILL cannot finish its valgrind log: the two children's
 # logs stop after the header. Set them aside, so that the runner judges the parent's.
-if [[ -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/robust"; then
+if [[ -n "$VALGRIND" ]] && memchecked "$LESSON_DIR" robust && ! grep -qa __asan_init "$LESSON_DIR/robust"; then
     mkdir -p "$TEST_TMP/killed"
     killed=0
     for log in "$vg_logs"/robust.*.log; do
