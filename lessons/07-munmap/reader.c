@@ -50,7 +50,8 @@ int main(int argc, char *argv[])
                 break;
             close(fd);
         }
-        if (!keep_waiting(&d, "the writer to create mapped-07.dat"))
+        if (!keep_waiting(&d, fd == -1 ? "the writer to create mapped-07.dat"
+                                       : "the writer to size mapped-07.dat"))
             fail_msg("no %s: %s", path, wait_end_reason(&d));
     }
     /* Anyone may put something at a known name: trust only what fstat says. */

@@ -175,7 +175,7 @@ ok "... and the file is gone" no_file "$file"
 
 # ---- the reader first: it waits for the name, then the writer comes -----------------
 start early reader -t 20 "$dir"
-wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer to create mapped-07.dat'
+wait_for_line "$TEST_TMP/early.err" '^reader: waiting up to 20 s for the writer to create mapped-07.dat$'
 run writer "$dir"
 ok "a writer started second exits 0" status_is 0
 finish early
@@ -196,7 +196,7 @@ ok "... and removes the file" no_file "$file"
 # ---- an empty file while it is new: a writer between open() and ftruncate() ---------
 install -m 600 /dev/null "$file"        # the slow writer's open()...
 start slow reader -t 20 "$dir"
-wait_for_line "$TEST_TMP/slow.err" 'reader: waiting up to 20 s for the writer to create mapped-07.dat'
+wait_for_line "$TEST_TMP/slow.err" '^reader: waiting up to 20 s for the writer to size mapped-07.dat$'
 truncate -s "$SIZE" "$file"             # ...its ftruncate(), its message, READY last
 dd if="$TEST_TMP/body" of="$file" bs=1 count=$((12 + ${#text})) conv=notrunc status=none
 printf '\002' | dd of="$file" bs=1 seek=4 conv=notrunc status=none
@@ -263,7 +263,7 @@ touch "$file"
 t0=$SECONDS
 run reader -t 20 "$dir"
 ok "a new empty file that stays empty: waited for, then refused with the rm hint" \
-    gave_up "20 s for the writer to create mapped-07.dat" "$file: it has 0 bytes, fewer than $SIZE: refusing it; $left"
+    gave_up "20 s for the writer to size mapped-07.dat" "$file: it has 0 bytes, fewer than $SIZE: refusing it; $left"
 ok "... after a second or two, not after -t 20" quick
 truncate -s 100 "$file"
 refused "a file too small" "$file: it has 100 bytes, fewer than $SIZE: refusing it; $left"

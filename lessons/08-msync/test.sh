@@ -143,7 +143,7 @@ fi
 
 # ---- meeting: reader first, never a running writer's file refused ---------------------
 start early reader -t 20 "$dir"
-wait_for_line "$TEST_TMP/early.err" 'reader: waiting up to 20 s for the writer to create mapped-08.dat'
+wait_for_line "$TEST_TMP/early.err" '^reader: waiting up to 20 s for the writer to create mapped-08.dat$'
 run writer -t 20 "$dir"
 ok "a writer started second exits 0" status_is 0
 finish early
@@ -206,7 +206,7 @@ touch "$file"
 t0=$SECONDS
 run reader -t 10 "$dir"
 ok "a new empty file (a writer between open and ftruncate) is waited for, then refused" \
-    eval 'status_is 1 && err_has "reader: waiting up to 10 s for the writer to create mapped-08.dat" &&
+    eval 'status_is 1 && err_has "reader: waiting up to 10 s for the writer to size mapped-08.dat" &&
           err_has "reader: $file: it has 0 bytes, fewer than $SIZE: refusing it; $left" &&
           (( SECONDS - t0 < 5 ))'
 truncate -s 9 "$file"

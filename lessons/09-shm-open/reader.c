@@ -53,7 +53,8 @@ int main(int argc, char *argv[])
                 break;
             close(fd);
         }
-        if (!keep_waiting(&d, "the writer to create the object"))
+        if (!keep_waiting(&d, fd == -1 ? "the writer to create the object"
+                                       : "the writer to size the object"))
             fail_msg("no %s: %s", name, wait_end_reason(&d));
     }
     // slide: check

@@ -149,7 +149,7 @@ prog=reader
 n=$(name empty) f=$(file empty)
 plant_empty "$f"
 start slow reader -t 5 "$n"
-wait_for_line "$TEST_TMP/slow.err" '^reader: waiting up to 5 s for the writer'
+wait_for_line "$TEST_TMP/slow.err" '^reader: waiting up to 5 s for the writer to size the object$'
 fill "$f" ${#TEXT} "$TEXT"              # the slow writer's ftruncate and message
 publish "$f"
 wait_for_line "$TEST_TMP/slow.out" '^reader: ".*"; marked it SEEN$'
