@@ -44,13 +44,19 @@ grade_start() {
         case $1 in
             --no-valgrind) VALGRIND=0; shift ;;
             --only) [[ -n ${2:-} ]] || _usage; ONLY=$2; shift 2 ;;
-            -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            -h|--help) awk 'NR > 1 && /^#/ && !/shellcheck/ { sub(/^# ?/, ""); print; next }
+                            NR > 1 { exit }' "$0"; exit 0 ;;
             -*) _usage ;;
             *) break ;;
         esac
     done
     (( $# == 1 )) || _usage
-    [[ -f $1 && $1 == *.c ]] || { echo "${0##*/}: $1: not a C file" >&2; exit 2; }
+    local src=$1
+    # A bare name that is not here: the file in the lab's directory.
+    [[ ! -e $src && $src != */* && -e $(dirname "$0")/$src ]] && src=$(dirname "$0")/$src
+    set -- "$src"
+    [[ -f $1 ]] || { echo "${0##*/}: $1: no such file" >&2; exit 2; }
+    [[ $1 == *.c ]] || { echo "${0##*/}: $1: not a C file (a .c file)" >&2; exit 2; }
     SUBMISSION=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
     command -v valgrind >/dev/null || VALGRIND=0
 

@@ -33,8 +33,9 @@ static int writer(key_t key, unsigned seconds)
     /* TODO 1: create the segment: shmget(key, sizeof(struct chunk),
      *         IPC_CREAT | IPC_EXCL | 0600), then shmat it.
      * TODO 2: until read(STDIN_FILENO, ...) returns 0: wait (keep_waiting, at most
-     *         SECONDS) for the state EMPTY, read a chunk into data, set length, and
-     *         publish FULL with atomic_store_explicit(..., memory_order_release).
+     *         SECONDS, a fresh struct deadline per wait) for the state EMPTY, read
+     *         a chunk into data, set length, and publish FULL with
+     *         atomic_store_explicit(..., memory_order_release).
      * TODO 3: at the end of the input, publish END and wait for the reader's DONE.
      * TODO 4: on every path (done, timeout, Ctrl-C: stop_signal, an error): shmdt,
      *         then shmctl(shmid, IPC_RMID, NULL). Exit 0 only after DONE. */
@@ -45,9 +46,10 @@ static int reader(key_t key, unsigned seconds)
 {
     (void) key, (void) seconds;
     /* TODO 5: wait (at most SECONDS) for shmget(key, 0, 0) to find the segment;
-     *         check its owner, mode 0600 and size (IPC_STAT and not_ours), shmat.
-     * TODO 6: wait for FULL or END (memory_order_acquire). FULL: read length once,
-     *         refuse a length larger than data, write the bytes to STDOUT_FILENO
+     *         check its owner, mode 0600 and size (IPC_STAT and not_ours), then
+     *         shmat it read-write (the reader stores EMPTY and DONE).
+     * TODO 6: wait for FULL or END (memory_order_acquire). FULL: copy length into a
+     *         local once, refuse one larger than data, write the bytes to STDOUT_FILENO
      *         (all of them), then store EMPTY. END: store DONE.
      * TODO 7: shmdt on every path; exit 0 only after END. */
     fail_msg("read: not written yet");
