@@ -4,12 +4,10 @@
  *   ring [-t SECONDS] produce KEYPATH < input     one message per line, in a free slot
  *   ring [-t SECONDS] consume KEYPATH > output    prints each message, in order
  *
- * Either may start first. The producer creates the segment (0600, IPC_EXCL), sets up the
- * lock in it (lesson 11), waits for the consumer, then marks the segment for removal
- * (lesson 05: gone at the last detach, even after kill -KILL). Each side sleeps on a
- * condition variable in turns of 100 ms (Ctrl-C), at most -t, and ends FINISHED or
- * GAVE_UP, which wakes the other. A line longer than LINE_BYTES is refused.
- */
+ * Either may start first. The producer creates the segment and the lock in it (lesson
+ * 11), then marks it for removal once the consumer has come (lesson 05). Each side sleeps
+ * on a condition variable in turns of 100 ms, at most -t, and ends saying FINISHED or
+ * GAVE_UP in the segment, which wakes the other. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,12 +16,11 @@
 #include <string.h>
 #include <sys/shm.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "course.h"
 
 enum { SLOTS = 16, LINE_BYTES = 1024 };         /* a line, its newline included */
-enum { ABSENT, HERE, FINISHED, GAVE_UP };       /* what each side says of itself */
+enum { ABSENT, HERE, FINISHED, GAVE_UP };       /* each side's word: > HERE, it left */
 struct ring {
     _Atomic uint32_t state;                     /* READY: the lock is set up (lesson 11) */
     pthread_mutex_t lock;                       /* robust, process-shared: guards the rest */
@@ -33,55 +30,52 @@ struct ring {
     struct { uint32_t length; char text[LINE_BYTES]; } slot[SLOTS];
 };
 
-static bool came(const struct ring *r) { return r->consumer != ABSENT; }
-static bool left(const struct ring *r) { return r->consumer > HERE; }
-static bool room(const struct ring *r) { return r->head - r->tail < SLOTS || left(r); }
-static bool news(const struct ring *r) { return r->head != r->tail || r->producer != HERE; }
+/* What the waits wait for, the lock held. */
+static bool came(struct ring *r) { return r->consumer != ABSENT; }
+static bool room(struct ring *r) { return r->head - r->tail < SLOTS || r->consumer > HERE; }
+static bool news(struct ring *r) { return r->head != r->tail || r->producer > HERE; }
 
-/* The lock held: sleep on COND until READY(r), in turns of 100 ms (lesson 11). NULL, or
- * "WHAT: why not": timed out after SECONDS, interrupted, EOWNERDEAD (the lock is held). */
+/* A pthread call's result: 0, or an error number that ends the program (EOWNERDEAD:
+ * the other side died holding the lock; no one is left to tell). */
+static void check(int ret, const char *call)
+{
+    if (ret != 0)
+        errno = ret, fail("%s", call);
+}
+
+/* The lock held: sleep on COND until READY(r), in turns of 100 ms (lesson 11), at most
+ * SECONDS. NULL, or "WHAT: why not" (timed out, or Ctrl-C). */
 static const char *wait_until(struct ring *r, pthread_cond_t *cond,
-                              bool (*ready)(const struct ring *), unsigned seconds,
+                              bool (*ready)(struct ring *), unsigned seconds,
                               const char *what)
 {
     static char why[96];
     struct deadline d = { .seconds = seconds };
     struct timespec t;
-    int ret = 0;
-    for (unsigned turns = 0; !ready(r); turns += ret == ETIMEDOUT) {
-        if (stop_signal || turns == seconds * 10)
-            return snprintf(why, sizeof why, "%s: %s", what, wait_end_reason(&d)), why;
+    for (unsigned turns = 0; !stop_signal && !ready(r) && turns < seconds * 10; turns++) {
         clock_gettime(CLOCK_MONOTONIC, &t);
         t.tv_nsec += 100000000;
         t.tv_sec += t.tv_nsec / 1000000000, t.tv_nsec %= 1000000000;
-        ret = pthread_cond_timedwait(cond, &r->lock, &t);
-        if (ret != 0 && ret != ETIMEDOUT)
-            return snprintf(why, sizeof why, "%s: %s", what, strerrorname_np(ret)), why;
+        int ret = pthread_cond_timedwait(cond, &r->lock, &t);
+        check(ret == ETIMEDOUT ? 0 : ret, "pthread_cond_timedwait");
     }
-    return NULL;
+    if (!stop_signal && ready(r))
+        return NULL;
+    return snprintf(why, sizeof why, "%s: %s", what, wait_end_reason(&d)), why;
 }
 
-/* Lock; NULL, or why not. EOWNERDEAD: the other side died holding it; we give up. */
-static const char *lock(struct ring *r)
+/* The end, the lock held: MINE says FINISHED, or GAVE_UP (and WHY on stderr); then
+ * wake the other side (OTHER), unlock, detach. */
+static int leave(struct ring *r, uint32_t *mine, pthread_cond_t *other, const char *why)
 {
-    int ret = pthread_mutex_lock(&r->lock);
-    return ret == 0 ? NULL : ret == EOWNERDEAD ? "EOWNERDEAD: the other side died holding "
-                                                 "the lock" : strerrorname_np(ret);
-}
-
-/* The end, the lock held: MINE says FINISHED or GAVE_UP (WHY), wakes the other side. */
-static int leave(struct ring *r, uint32_t *mine, pthread_cond_t *other, const char *why,
-                 const char *done, unsigned long lines)
-{
-    int ret;
     if (why)
-        warn_msg("%s; lines %s: %lu", why, done, lines);
+        warn_msg("%s", why);
     *mine = why ? GAVE_UP : FINISHED;
-    if ((ret = pthread_cond_signal(other)) != 0 || (ret = pthread_mutex_unlock(&r->lock)) != 0)
-        errno = ret, warn("pthread_cond_signal, pthread_mutex_unlock");
+    check(pthread_cond_signal(other), "pthread_cond_signal");
+    check(pthread_mutex_unlock(&r->lock), "pthread_mutex_unlock");
     if (shmdt(r) == -1)
-        warn("shmdt(%p)", (void *) r);
-    return why || ret ? EXIT_FAILURE : EXIT_SUCCESS;
+        fail("shmdt(%p)", (void *) r);
+    return why ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 static int produce(key_t key, unsigned seconds)
@@ -89,7 +83,6 @@ static int produce(key_t key, unsigned seconds)
     int shmid = shmget(key, sizeof(struct ring), IPC_CREAT | IPC_EXCL | 0600), ret;
     pthread_mutexattr_t ma;
     pthread_condattr_t ca;
-    unsigned long lines = 0;
     char *line = NULL;
     size_t size = 0;
     if (shmid == -1)
@@ -117,50 +110,39 @@ static int produce(key_t key, unsigned seconds)
     const char *why = wait_until(r, &r->not_full, came, seconds, "no consumer came");
     if (shmctl(shmid, IPC_RMID, NULL) == -1)    /* from here, every way out frees it */
         fail("shmctl(%d, IPC_RMID)", shmid);
-    while (!why) {
-        if ((ret = pthread_mutex_unlock(&r->lock)) != 0)      /* not held while reading */
-            errno = ret, fail("pthread_mutex_unlock");
-        ssize_t n = getline(&line, &size, stdin);
-        if ((why = lock(r)) != NULL)
-            break;
-        if (stop_signal || (n == -1 && ferror(stdin))) {
+    while (!why && r->consumer == HERE) {
+        check(pthread_mutex_unlock(&r->lock), "pthread_mutex_unlock");
+        ssize_t n = getline(&line, &size, stdin);               /* the lock not held */
+        check(pthread_mutex_lock(&r->lock), "pthread_mutex_lock");
+        if (n == -1 && ferror(stdin))
             why = stop_signal ? "read(stdin): interrupted" : "read(stdin) failed";
-        } else if (n == -1) {                   /* the end: the consumer must take all */
-            r->producer = FINISHED;
-            if ((ret = pthread_cond_signal(&r->not_empty)) != 0)
-                errno = ret, fail("pthread_cond_signal");
-            if (!(why = wait_until(r, &r->not_full, left, seconds, "not all taken")) &&
-                r->consumer != FINISHED)
-                why = "the consumer gave up";
-            break;
-        } else if (n > LINE_BYTES) {
+        else if (n == -1)
+            break;                              /* all sent: the consumer takes the rest */
+        else if (n > LINE_BYTES)
             why = "the next line has more than 1024 bytes: refusing it";
-        } else if (!(why = wait_until(r, &r->not_full, room, seconds, "no free slot"))) {
-            why = left(r) ? "the consumer gave up" : NULL;
+        else if (!(why = wait_until(r, &r->not_full, room, seconds, "no free slot"))) {
+            r->slot[r->head % SLOTS].length = (uint32_t) n;
+            memcpy(r->slot[r->head++ % SLOTS].text, line, (size_t) n);
+            check(pthread_cond_signal(&r->not_empty), "pthread_cond_signal");
         }
-        if (why)
-            break;
-        r->slot[r->head % SLOTS].length = (uint32_t) n;
-        memcpy(r->slot[r->head % SLOTS].text, line, (size_t) n);
-        r->head++, lines++;
-        if ((ret = pthread_cond_signal(&r->not_empty)) != 0)
-            errno = ret, fail("pthread_cond_signal");
     }
+    if (!why && r->consumer != HERE)
+        why = "the consumer gave up";
     free(line);
-    return leave(r, &r->producer, &r->not_empty, why, "sent", lines);
+    return leave(r, &r->producer, &r->not_empty, why);
 }
 
 static int consume(key_t key, unsigned seconds)
 {
     struct deadline d = { .seconds = seconds };
-    unsigned long lines = 0;
     char text[LINE_BYTES];
     struct shmid_ds ds;
-    int shmid, ret;
+    int shmid;
     while ((shmid = shmget(key, 0, 0)) == -1)
-        if (errno != ENOENT || !keep_waiting(&d, "the producer to create the segment"))
-            fail_msg("no segment for key 0x%08x: %s", (unsigned) key,
-                     errno != ENOENT ? strerrorname_np(errno) : wait_end_reason(&d));
+        if (errno != ENOENT)
+            fail("shmget(key 0x%08x, 0, 0)", (unsigned) key);
+        else if (!keep_waiting(&d, "the producer to create the segment"))
+            fail_msg("no segment for key 0x%08x: %s", (unsigned) key, wait_end_reason(&d));
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
     const char *why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, (long long) ds.shm_segsz,
@@ -173,34 +155,26 @@ static int consume(key_t key, unsigned seconds)
     while (atomic_load_explicit(&r->state, memory_order_acquire) != MESSAGE_READY)
         if (!keep_waiting(&d, "the producer to set up the lock"))
             fail_msg("shmid %d: no lock: %s", shmid, wait_end_reason(&d));
-    if ((why = lock(r)) != NULL)
-        fail_msg("shmid %d: %s", shmid, why);
+    check(pthread_mutex_lock(&r->lock), "pthread_mutex_lock");
     r->consumer = HERE;                         /* the producer waits for it */
-    if ((ret = pthread_cond_signal(&r->not_full)) != 0)
-        errno = ret, fail("pthread_cond_signal");
-    while (!(why = wait_until(r, &r->not_empty, news, seconds, "no next line")) &&
+    check(pthread_cond_signal(&r->not_full), "pthread_cond_signal");
+    while (!why && !(why = wait_until(r, &r->not_empty, news, seconds, "no next line")) &&
            r->head != r->tail) {
         uint32_t n = r->slot[r->tail % SLOTS].length;             /* once: untrusted */
         if (r->head - r->tail > SLOTS || n > LINE_BYTES) {
             why = "a slot out of bounds: refusing it";
             break;
         }
-        memcpy(text, r->slot[r->tail++ % SLOTS].text, n);
-        if ((ret = pthread_cond_signal(&r->not_full)) != 0)      /* a slot is free */
-            errno = ret, fail("pthread_cond_signal");
-        if ((ret = pthread_mutex_unlock(&r->lock)) != 0)         /* not held while writing */
-            errno = ret, fail("pthread_mutex_unlock");
-        const char *failed = NULL;
-        for (ssize_t done = 0, k; done < n && !failed; done += k)
-            if ((k = write(STDOUT_FILENO, text + done, n - (size_t) done)) == -1)
-                failed = "write(stdout) failed", k = 0;
-        if ((why = lock(r)) != NULL || (why = failed) != NULL)
-            break;
-        lines++;
+        memcpy(text, r->slot[r->tail++ % SLOTS].text, n);       /* a slot is free again */
+        check(pthread_cond_signal(&r->not_full), "pthread_cond_signal");
+        check(pthread_mutex_unlock(&r->lock), "pthread_mutex_unlock");
+        if (fwrite(text, 1, n, stdout) != n || fflush(stdout) == EOF || ferror(stdout))
+            why = "write(stdout) failed";       /* line-buffered: ferror tells */
+        check(pthread_mutex_lock(&r->lock), "pthread_mutex_lock");
     }
     if (!why && r->producer != FINISHED)
         why = "the producer gave up";
-    return leave(r, &r->consumer, &r->not_full, why, "printed", lines);
+    return leave(r, &r->consumer, &r->not_full, why);
 }
 
 int main(int argc, char *argv[])

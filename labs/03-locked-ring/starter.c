@@ -21,7 +21,7 @@
 
 /* The segment: the lock, two conditions, and SLOTS messages of a line each. */
 enum { SLOTS = 16, LINE_BYTES = 1024 };         /* a line, its newline included */
-enum { ABSENT, HERE, FINISHED, GAVE_UP };       /* what each side says of itself */
+enum { ABSENT, HERE, FINISHED, GAVE_UP };       /* each side's word: > HERE, it left */
 struct ring {
     _Atomic uint32_t state;                     /* READY: the lock is set up (lesson 11) */
     pthread_mutex_t lock;                       /* robust, process-shared: guards the rest */
@@ -47,12 +47,14 @@ static int produce(key_t key, unsigned seconds)
      *         even if one side is killed (lesson 05). Remove it as well if no one came.
      * TODO 4: for each line (getline), with the lock NOT held while reading: lock;
      *         refuse a line longer than LINE_BYTES; wait on not_full while head - tail
-     *         == SLOTS; copy it into slot[head % SLOTS], head++, signal not_empty.
-     * TODO 5: at the end of the input, producer = FINISHED, signal not_empty, and wait
-     *         on not_full for the consumer's FINISHED. On any failure (a timeout,
-     *         Ctrl-C, EOWNERDEAD from a lock or a wait, the consumer's GAVE_UP):
-     *         producer = GAVE_UP, signal not_empty. Then unlock, shmdt; one line on
-     *         stderr when it failed. Exit 0 only after the consumer's FINISHED. */
+     *         == SLOTS (and the consumer is HERE); copy it into slot[head % SLOTS],
+     *         head++, signal not_empty.
+     * TODO 5: the end of the input: producer = FINISHED; the consumer empties the ring
+     *         alone (the segment is marked). On any failure (a refused line, a read
+     *         error, a timeout, Ctrl-C, the consumer gone): producer = GAVE_UP and one
+     *         line on stderr. Then signal not_empty, unlock, shmdt; exit 0 only when
+     *         the whole input is in the ring. EOWNERDEAD from a lock or a wait (the
+     *         other side died holding the lock), on either side: exit 1 at once. */
     fail_msg("produce: not written yet");
 }
 
@@ -64,12 +66,12 @@ static int consume(key_t key, unsigned seconds)
      *         shmat; wait (keep_waiting) for state MESSAGE_READY (memory_order_acquire).
      * TODO 7: lock, set consumer = HERE, signal not_full (the producer waits for you).
      * TODO 8: sleep on not_empty (turns of 100 ms, at most SECONDS) until head != tail
-     *         or producer != HERE. A message: read its length once, refuse it if it is
-     *         over LINE_BYTES (or head - tail over SLOTS), copy it out, tail++, signal
-     *         not_full, unlock, write it all to STDOUT_FILENO, lock again.
+     *         or producer > HERE (it left). A message: read its length once, refuse it
+     *         if it is over LINE_BYTES (or head - tail over SLOTS), copy it out, tail++,
+     *         signal not_full, unlock, write it all to stdout, lock again.
      * TODO 9: the ring empty and producer FINISHED: consumer = FINISHED; anything else
-     *         (GAVE_UP, a timeout, Ctrl-C, EOWNERDEAD): consumer = GAVE_UP. Signal
-     *         not_full, unlock, shmdt. Exit 0 only after the producer's FINISHED. */
+     *         (GAVE_UP, a timeout, Ctrl-C, a bad slot): consumer = GAVE_UP and one line
+     *         on stderr. Signal not_full, unlock, shmdt. Exit 0 only after FINISHED. */
     fail_msg("consume: not written yet");
 }
 
