@@ -62,7 +62,7 @@ slides-check: slides
 	@tools/slides check
 
 clean:
-	for l in $(LESSONS); do $(MAKE) -C $$l clean; done
+	for l in $(LESSONS) $(wildcard labs/[0-9][0-9]-*); do $(MAKE) -C $$l clean; done
 	rm -rf slides/build
 
 clean-ipc:
