@@ -210,16 +210,16 @@ void print_maps_line(const char *prefix, const void *addr)
 long smaps_kb(const void *addr, const char *field)
 {
     char line[512], name[32];
-    long kb = -1, value;
+    long kb = 0, value;
     FILE *smaps = open_at("/proc/self/smaps", addr, line, sizeof line);
 
-    while (smaps != NULL && kb == -1 && fgets(line, sizeof line, smaps) &&
-           sscanf(line, "%31[^:]: %ld kB", name, &value) == 2)
-        if (strcmp(name, field) == 0)
-            kb = value;
-    if (smaps != NULL)
-        fclose(smaps);
-    return kb;
+    /* One read of the entry (up to VmFlags, its last line): both from one moment. */
+    while (smaps != NULL && fgets(line, sizeof line, smaps) &&
+           sscanf(line, "%31[A-Za-z_]: %ld kB", name, &value) == 2)
+        if ((strncmp(name, "Shared_", 7) == 0 && strcmp(name + 7, field) == 0) ||
+            (strncmp(name, "Private_", 8) == 0 && strcmp(name + 8, field) == 0))
+            kb += value;
+    return smaps != NULL && fclose(smaps) == 0 ? kb : -1;
 }
 
 int signal_from_child(void (*touch)(void *arg), void *arg)

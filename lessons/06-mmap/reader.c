@@ -48,14 +48,14 @@ int main(int argc, char *argv[])
         if (fd != -1) {
             if (fstat(fd, &st) == -1)
                 fail("fstat(%s)", path);
-            if (!S_ISREG(st.st_mode) || st.st_size > 0 ||
-                time(NULL) - st.st_mtime > 1)
+            if (!S_ISREG(st.st_mode) || st.st_size > 0 || time(NULL) - st.st_mtime > 1)
                 break;
             close(fd);
         }
         if (!keep_waiting(&d, fd == -1 ? "the writer to create " FILE_NAME
                                        : "the writer to size " FILE_NAME))
-            fail_msg("no %s: %s", path, wait_end_reason(&d));
+            fail_msg(fd == -1 ? "no %s: %s" : "%s is still empty: %s", path,
+                     wait_end_reason(&d));
     }
     // slide: check
     /* Anyone may put something at a known name: trust only a

@@ -136,6 +136,12 @@ start fresh reader "$d"
 finish fresh
 ok "a fresh empty file that stays empty: refused after a second, not after -t 10" \
     gave_up "$d/$FILE: it has 0 bytes, fewer than 4096: refusing it; .*"
+touch "$d/$FILE"
+start young reader -t 1 "$d"
+while kill -0 "${pid[young]}" 2>/dev/null; do touch "$d/$FILE"; sleep 0.1; done
+finish young
+ok "a file kept young and empty until -t 1 ends: 'is still empty', not 'no PATH'" \
+    gave_up "$d/$FILE is still empty: timed out after 1 s"
 rm -f "$d/$FILE"
 
 # ---- what the reader refuses ----------------------------------------------------------

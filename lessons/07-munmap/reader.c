@@ -36,9 +36,8 @@ int main(int argc, char *argv[])
     if (snprintf(path, sizeof path, "%s/mapped-07.dat", dir) >= (int) sizeof path)
         usage_error("DIR '%.40s' is too long", dir);
 
-    /* Wait for the name. An empty file is a writer between open() and
-     * ftruncate() (microseconds) or, unchanged for over a second, a leftover.
-     * O_NOFOLLOW: a symlink is ELOOP; O_NONBLOCK: a FIFO cannot hang us. */
+    /* Wait for the name. Empty: a writer before ftruncate(), or, a second old, a
+     * leftover. O_NOFOLLOW: a symlink is ELOOP; O_NONBLOCK: a FIFO cannot hang us. */
     for (;;) {
         fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd == -1 && errno != ENOENT)
@@ -52,7 +51,8 @@ int main(int argc, char *argv[])
         }
         if (!keep_waiting(&d, fd == -1 ? "the writer to create mapped-07.dat"
                                        : "the writer to size mapped-07.dat"))
-            fail_msg("no %s: %s", path, wait_end_reason(&d));
+            fail_msg(fd == -1 ? "no %s: %s" : "%s is still empty: %s", path,
+                     wait_end_reason(&d));
     }
     /* Anyone may put something at a known name: trust only what fstat says. */
     why = !S_ISREG(st.st_mode) ? "it is not a regular file"

@@ -47,14 +47,14 @@ int main(int argc, char *argv[])
         if (fd != -1) {
             if (fstat(fd, &st) == -1)
                 fail("fstat(%s)", path);
-            if (!S_ISREG(st.st_mode) || st.st_size > 0 ||
-                time(NULL) - st.st_mtime > 1)
+            if (!S_ISREG(st.st_mode) || st.st_size > 0 || time(NULL) - st.st_mtime > 1)
                 break;
             close(fd);
         }
         if (!keep_waiting(&d, fd == -1 ? "the writer to create mapped-08.dat"
                                        : "the writer to size mapped-08.dat"))
-            fail_msg("no %s: %s", path, wait_end_reason(&d));
+            fail_msg(fd == -1 ? "no %s: %s" : "%s is still empty: %s", path,
+                     wait_end_reason(&d));
     }
     /* Anyone may put something at a known name: trust only a
      * regular file of ours, mode 0600, as big as the writer makes it. */

@@ -27,8 +27,7 @@ static void print_page(const char *after, const void *page)
 {
     (void) *(const volatile char *) page;   /* smaps counts only pages used */
     printf("writer: after %s: %ld kB dirty, %ld kB clean\n", after,
-           smaps_kb(page, "Private_Dirty") + smaps_kb(page, "Shared_Dirty"),
-           smaps_kb(page, "Private_Clean") + smaps_kb(page, "Shared_Clean"));
+           smaps_kb(page, "Dirty"), smaps_kb(page, "Clean"));
 }
 
 int main(int argc, char *argv[])

@@ -55,7 +55,8 @@ int main(int argc, char *argv[])
         }
         if (!keep_waiting(&d, fd == -1 ? "the writer to create the object"
                                        : "the writer to size the object"))
-            fail_msg("no %s: %s", name, wait_end_reason(&d));
+            fail_msg(fd == -1 ? "no %s: %s" : "%s is still empty: %s", name,
+                     wait_end_reason(&d));
     }
     // slide: check
     /* Anyone may create a name in /dev/shm first: trust only an object

@@ -178,6 +178,12 @@ finish fresh
 prog=reader
 ok "a fresh empty object that stays empty: refused once a second old, not after -t 10" \
     gave_up "$n: it has 0 bytes, fewer than 4096: refusing it; .*"
+touch "$f"
+start young reader -t 1 "$n"
+while kill -0 "${pid[young]}" 2>/dev/null; do touch "$f"; sleep 0.1; done
+finish young
+ok "an object kept young and empty until -t 1 ends: 'is still empty', not 'no NAME'" \
+    gave_up "$n is still empty: timed out after 1 s"
 rm -f "$f"
 finish lonely
 prog=writer
