@@ -72,7 +72,7 @@ static void stream(const char *name, int fd[2], uint64_t size, double ms, uint64
         checksum(expected, source + at % SOURCE, size);
     if (memcmp(expected, sum, sizeof expected) != 0)
         fail_msg("%s: the consumer's checksum is wrong", name);
-    printf("baselines: %s, %d-byte messages: %.0f MiB/s, checksum right\n", name, (int) size, mib_s);
+    printf("baselines: %s, %d-byte messages: %.1f MiB/s, checksum right\n", name, (int) size, mib_s);
 }
 
 int main(int argc, char *argv[])
@@ -114,7 +114,7 @@ int main(int argc, char *argv[])
     /* The ring's copies into memory of the ring's size, in one process: no sharing. */
     for (start = now(); head % CLOCK_EVERY || now() < start + ms / 1e3; head += size)
         memcpy(shared + head % RING, source + head % SOURCE, size);
-    printf("baselines: memcpy, %d-byte messages: %.0f MiB/s\n", (int) size,
+    printf("baselines: memcpy, %d-byte messages: %.1f MiB/s\n", (int) size,
            head / 1048576.0 / (now() - start));
     return 0;
 }

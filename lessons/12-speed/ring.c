@@ -115,6 +115,6 @@ int main(int argc, char *argv[])
         checksum(expected, source + at % SOURCE, size);
     if (memcmp(expected, r->sum, sizeof expected) != 0)
         fail_msg("%d-byte messages: the consumer's checksum is wrong", (int) size);
-    printf("ring: shm ring, %d-byte messages: %.0f MiB/s, checksum right\n", (int) size, mib_s);
+    printf("ring: shm ring, %d-byte messages: %.1f MiB/s, checksum right\n", (int) size, mib_s);
     return 0;
 }
