@@ -11,6 +11,7 @@
 # Inside a check:
 #   launch NAME INPUT ARGS...        start the submission in the background (in $RUN):
 #                                    stdin from INPUT, output in $RUN/NAME.out/.err
+#                                    (LAUNCH_OUT=FILE launch ...: stdout to FILE)
 #   collect NAME SECONDS             wait for it at most SECONDS (then kill it); sets
 #                                    $status (124: killed at the limit)
 #   run_prog NAME INPUT SECONDS ARGS...   launch, then collect
@@ -171,7 +172,7 @@ launch() {
              "--log-file=$RUN/$name.valgrind" "$PROG")
     fi
     # Only the three standard descriptors: a check's own (a FIFO it holds) stay its own.
-    "${cmd[@]}" "$@" <"$input" >"$RUN/$name.out" 2>"$RUN/$name.err" 3>&- 4>&- 5>&- {NAP_FD}>&- &
+    "${cmd[@]}" "$@" <"$input" >"${LAUNCH_OUT:-$RUN/$name.out}" 2>"$RUN/$name.err" 3>&- 4>&- 5>&- {NAP_FD}>&- &
     bg_pid[$name]=$!
 }
 
