@@ -37,8 +37,13 @@ medians() {
 declare -A m
 while read -r method size value; do m[$method/$size]=$value; done < <(medians)
 
-# A ratio as 4.1x, or 40x from 10 up.
-times() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf(r < 10 ? "%.1fx" : "%.0fx", r) }'; }
+# A ratio as 4.1x, or 40x from 10 up. A figure of 0 (under 0.05 MiB/s: the machine
+# far too busy) counts as 0.05, and the ratio says more (>) or less (<) than that.
+bound='p = ""; if (b <= 0) { b = 0.05; p = ">" } else if (a <= 0) { a = 0.05; p = "<" }'
+times() {
+    awk -v a="$1" -v b="$2" "BEGIN { $bound"'
+                                     r = a / b; printf("%s" (r < 0.1 ? "%.2fx\n" : r < 10 ? "%.1fx\n" : "%.0fx\n"), p, r) }'
+}
 
 [[ -n $chart ]] && mkdir -p "${chart%/*}"
 if [[ -n $chart ]]; then
@@ -59,7 +64,7 @@ printf 'throughput: pipe, 4 KiB messages: %.0f MiB/s\n' "${m[pipe/4096]}"
 echo "ratio: shm ring / pipe, 4 KiB messages: $(times "${m[shm_ring/4096]}" "${m[pipe/4096]}")"
 echo "ratio: shm ring / unix socket, 4 KiB messages: $(times "${m[shm_ring/4096]}" "${m[unix_socket/4096]}")"
 awk -v a="${m[shm_ring/4096]}" -v b="${m[memcpy/4096]}" \
-    'BEGIN { printf("ratio: shm ring / memcpy: %.0f%%\n", 100 * a / b) }'
+    "BEGIN { $bound"' printf("ratio: shm ring / memcpy: %s%.0f%%\n", p, 100 * a / b) }'
 echo "ratio: pipe round trip / shared spin round trip: $(times "${m[pipe/0]}" "${m[shared_spin/0]}")"
 echo "ratio: pipe round trip / futex round trip: $(times "${m[pipe/0]}" "${m[futex/0]}")"
 
