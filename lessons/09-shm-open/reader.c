@@ -90,7 +90,8 @@ int main(int argc, char *argv[])
     while ((fd = shm_open(name, O_RDONLY, 0)) != -1) {
         close(fd);
         if (!keep_waiting(&d, "the writer to remove the name"))
-            fail_msg("%s: still there: %s", name, wait_end_reason(&d));
+            fail_msg("%s: still there: %s; its writer gone? rm /dev/shm%s", name,
+                     wait_end_reason(&d), name);
     }
     if (errno != ENOENT)
         fail("shm_open(%s, O_RDONLY, 0)", name);

@@ -204,13 +204,24 @@ chmod 600 "$f" && fill "$f" 5000 hello && publish "$f"
 run reader -t 1 "$n"
 ok "a READY message longer than the object is refused" \
     fails_with "$n: its length is larger than the room for it: refusing it"
+fill "$f" 5 hello && publish "$f"
+run reader -t 1 "$n"
+ok "a message whose writer never removes the name (killed): read, then 'still there', rm" \
+    gave_up "$n: still there: timed out after 1 s; its writer gone\? rm $f"
+ok "... having read the message first" out_has 'reader: "hello"; marked it SEEN'
 if really_root; then
     chown nobody "$f"
     run reader -t 1 "$n"
     ok "an object of another user is refused, with no rm hint" \
         fails_with "$n: it belongs to uid $(id -u nobody), not to you: refusing it"
+    prog=writer
+    run writer "$n"
+    ok "a writer at another user's name: EEXIST, and whose it is, not 'rm'" \
+        fails_with "shm_open\($n, O_CREAT\|O_EXCL\|O_RDWR, 0600\): EEXIST \(File exists\); uid $(id -u nobody) has it: choose another NAME"
+    prog=reader
 else
     skip "an object of another user is refused" "making one needs the real root"
+    skip "a writer at another user's name: whose it is" "making one needs the real root"
 fi
 rm -f "$f"
 mkfifo -m 600 "$f"

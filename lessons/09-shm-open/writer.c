@@ -25,7 +25,7 @@ int main(int argc, char *argv[])
 {
     static const char text[] = "hello through POSIX shared memory";
     const size_t length = strlen(text);
-    char own[64], hint[PATH_MAX + 64];
+    char own[64], path[PATH_MAX], hint[PATH_MAX + 64];
     const char *name;
     struct deadline d = { .seconds = 10 };     /* -t */
     int arg, fd, status = 1;
@@ -42,8 +42,12 @@ int main(int argc, char *argv[])
     name = arg < argc ? argv[arg] : own;
     if (name[0] != '/')
         usage_error("NAME '%.40s' does not start with a slash", name);
-    snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm /dev/shm%s",
-             name);
+    /* The hint if the name is taken; O_EXCL decides, this only words the hint. */
+    snprintf(path, sizeof path, "/dev/shm%s", name);
+    if (stat(path, &st) == 0 && st.st_uid != geteuid())
+        snprintf(hint, sizeof hint, "uid %u has it: choose another NAME", (unsigned) st.st_uid);
+    else
+        snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm %s", path);
 
     // slide: create
     /* glibc adds O_NOFOLLOW|O_CLOEXEC itself: open("/dev/shm/NAME", ...) */
@@ -70,8 +74,12 @@ int main(int argc, char *argv[])
         goto out_unmap;
     }
     // end slide
-    printf("writer: created %s: the file /dev/shm%s, mode 0600, %d bytes\n", name,
-           name, SIZE);
+    if (stat(path, &st) == -1) {        /* what ls -l shows, not what we asked */
+        warn("stat(%s)", path);
+        goto out_unmap;
+    }
+    printf("writer: created %s: the file %s, mode %04o, %lld bytes\n", name, path,
+           (unsigned) (st.st_mode & 0777), (long long) st.st_size);
     print_maps_line("writer: /proc/self/maps: ", msg);
 
     // slide: publish
