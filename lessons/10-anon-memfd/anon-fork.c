@@ -56,6 +56,7 @@ int main(int argc, char *argv[])
         memcpy(msg->text, text, strlen(text));
         msg->length = (uint32_t) strlen(text);
         printf("anon-fork: child: wrote \"%s\", then state READY\n", text);
+        fflush(stdout);         /* now: _exit() below flushes no stdio buffer */
         atomic_store_explicit(&msg->state, MESSAGE_READY, memory_order_release);
         _exit(0);               /* not exit(): the parent's atexit handlers */
     }

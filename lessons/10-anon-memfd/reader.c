@@ -52,6 +52,13 @@ int main(int argc, char *argv[])
         if (!keep_waiting(&d, "the writer's socket " SOCKET_NAME))
             fail_msg("no writer at %s: %s", path, wait_end_reason(&d));
     }
+    /* In a shared DIR (/tmp) anyone may bind the name first: who is listening? */
+    struct ucred peer;
+    socklen_t size = sizeof peer;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &peer, &size) == -1)
+        fail("getsockopt(%s, SO_PEERCRED)", path);
+    if (peer.uid != geteuid())
+        fail_msg("%s: its writer is uid %u, not you: refusing it", path, (unsigned) peer.uid);
     // slide: receive
     _Alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof fd)];
     struct iovec iov = { .iov_base = &byte, .iov_len = 1 };

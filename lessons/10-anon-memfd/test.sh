@@ -190,6 +190,26 @@ else
     skip "a stranger's descriptors are refused" "python3 with socket.send_fds is missing"
 fi
 
+# Another user's writer listening at the name, in a directory all may write (as
+# /tmp): only the real root can play one. The reader asks who listens (SO_PEERCRED).
+as_nobody() { setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$@"; }
+if really_root && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null &&
+   as_nobody test -x "$LESSON_DIR/writer"; then
+    prog=reader
+    shared=$(mktemp -d "${TMPDIR:-/tmp}/memfd-other.XXXXXX") && chmod 0777 "$shared"
+    as_nobody "$LESSON_DIR/writer" -t 10 "$shared" >/dev/null 2>&1 </dev/null &
+    opid=$!
+    wait_socket "$shared/$SOCK"
+    run reader -t 5 "$shared"
+    ok "another user's writer at the socket (a shared DIR): refused, one line" \
+        refuses "$shared/$SOCK: its writer is uid $(id -u nobody), not you: refusing it"
+    kill -TERM "$opid" 2>/dev/null
+    wait "$opid"
+    rm -rf "$shared"
+else
+    skip "another user's writer is refused (SO_PEERCRED)" "needs the real root, setpriv and a user nobody who can run the writer"
+fi
+
 # ---- every wait that ends by itself (-t 1) or by a signal, all at once ---------------
 # Timeouts, SIGINT, SIGTERM, a regular file and a dead writer's socket at the name, a
 # stranger who sends nothing, a writer killed while it waits for SEEN; with them the

@@ -67,10 +67,11 @@ int main(int argc, char *argv[])
     listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listener == -1)
         fail("socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC)");
-    umask(077);                 /* the socket file: srwx------, only we connect */
+    mode_t mask = umask(077);   /* the socket file: srwx------, only we connect */
     /* EADDRINUSE if any file is there. No unlink() first: it may be in use. */
     if (bind(listener, (struct sockaddr *) &addr, sizeof addr) == -1)
         fail_hint(errno == EADDRINUSE ? hint : NULL, "bind(%s)", path);
+    umask(mask);                /* as it was, for any file made later */
     // end slide
     // slide: accept
     if (listen(listener, 1) == -1)
@@ -106,8 +107,7 @@ int main(int argc, char *argv[])
     if (sendmsg(conn, &mh, 0) == -1)
         fail("sendmsg(%s, SCM_RIGHTS fd %d)", path, fd);
     // end slide
-    close(conn), close(listener);
-    close(fd);                  /* ours goes; our mapping keeps the memfd */
+    close(conn), close(listener), close(fd);   /* our mapping keeps the memfd */
     printf("writer: sent fd %d (SCM_RIGHTS) and closed it\n", fd);
 
     while (atomic_load_explicit(&msg->state, memory_order_acquire) != MESSAGE_SEEN)
