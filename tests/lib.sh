@@ -56,7 +56,7 @@ _command_for() {
     [[ ${VALGRIND_EVERY:-0} != 1 && -e ${earlier[0]} ]] && use_vg=0
     # Valgrind and the sanitizers do not mix: a sanitizer build runs as it is.
     if [[ "$use_vg" == 1 && -n "$VALGRIND" ]] && ! grep -qa __asan_init "$LESSON_DIR/$prog"; then
-        printf '%s\n' valgrind --error-exitcode=99 --leak-check=full \
+        printf '%s\n' valgrind --vgdb=no --error-exitcode=99 --leak-check=full \
             "--suppressions=$TESTS_DIR/valgrind.supp" \
             --errors-for-leak-kinds=definite,indirect,possible --track-fds=yes \
             "--log-file=$vg_logs/$prog.%p.log" "$LESSON_DIR/$prog"
