@@ -23,7 +23,7 @@ test:
 stress: all
 	@tests/stress
 
-# The measured lesson's figures (lesson 12): about a minute; never part of make test.
+# The measured lesson's figures (lesson 12): about 25 s; never part of make test.
 bench:
 	@$(MAKE) -s --no-print-directory -C lessons/12-speed bench
 

@@ -48,7 +48,7 @@ static void kill_a_holder(struct shared *s)
         _exit(0);
     }
     while (!atomic_load_explicit(&s->holding, memory_order_acquire))
-        if (!keep_waiting(&d, "the child to take the lock"))
+        if (!keep_waiting(&d, NULL))    /* NULL: no notice, the wait is short */
             kill(child, SIGKILL), fail_msg("the child never took the lock: %s",
                                            wait_end_reason(&d));
     if (kill(child, SIGKILL) == -1)

@@ -66,10 +66,13 @@ run --vg reader "$keypath"
 r=$TEST_TMP/reader.txt
 cp "$out" "$r"
 ok "reader exits 0" status_is 0
+ok "... nothing on stderr (the writer was there: no wait to announce)" test ! -s "$err"
 finish writer
 w=$TEST_TMP/writer.txt
 cp "$out" "$w"
 ok "writer exits 0" status_is 0
+ok "... on stderr only what the README says: its notice" \
+    test "$(cat "$err")" == "writer: waiting up to 10 s for the reader"
 shmid=$(field_of "$w" '^writer: created shmid' 4)
 ok "writer creates shmid $shmid for the ftok key ($key), $SIZE bytes, mode 0600" \
     has_line "$w" "writer: created shmid $shmid for key $key, $SIZE bytes, mode 0600, with the lock in it"
@@ -205,7 +208,7 @@ fi
 
 # ---- torn: no lock, torn snapshots --------------------------------------------------------
 finish torn
-ok "torn exits 0" status_is 0
+ok "torn exits 0, nothing on stderr" test "$status" == 0 -a ! -s "$err"
 read -r torn total < <(sed -nE 's/^torn: ([0-9]+) of ([0-9]+) snapshots were torn; the first: .*/\1 \2/p' "$out")
 ok "without a lock, ${torn:-?} of ${total:-?} snapshots were torn (more than 0)" test "${torn:-0}" -gt 0
 read -r w0 w1 w2 w3 < <(sed -nE 's/.*; the first: ([0-9]+) ([0-9]+) ([0-9]+) ([0-9]+)$/\1 \2 \3 \4/p' "$out")
@@ -214,7 +217,8 @@ ok "... the first torn one shown has words that differ ($w0 $w1 $w2 $w3)" \
 
 # ---- robust: EOWNERDEAD, consistent, then ENOTRECOVERABLE -------------------------------
 finish robust
-ok "robust exits 0" status_is 0
+ok "robust exits 0, nothing on stderr (its short waits for a child say nothing)" \
+    test "$status" == 0 -a ! -s "$err"
 ok "robust: the exact story (a SIGKILL, EOWNERDEAD, repaired; again, ENOTRECOVERABLE)" \
     test "$(cat "$out")" == "robust: a child locked the mutex, wrote half the record and was killed by SIGKILL
 robust: pthread_mutex_lock: EOWNERDEAD: the lock is mine, the record half written: 1 0

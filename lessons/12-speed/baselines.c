@@ -1,8 +1,8 @@
 #define _GNU_SOURCE
 /* baselines.c - lesson 12: the ring's bytes through a pipe and a UNIX socket; memcpy.
  *
- * A pipe, then a UNIX stream socket, each with 1 MiB of buffer: the parent writes
- * SIZE-byte messages for MILLISECONDS, a forked consumer reads whole messages and
+ * A pipe with 1 MiB of buffer, then a UNIX stream socket that asks for 1 MiB: the parent
+ * writes SIZE-byte messages for MILLISECONDS, a forked consumer reads whole messages and
  * checksums every byte. Then memcpy alone into memory like the ring's: the limit.
  *
  * Usage: baselines [SIZE [MILLISECONDS]]   (defaults: 4096, 200)

@@ -104,5 +104,7 @@ plot \$h using 2:xtic(1) linecolor rgb "#0969da", \$h using 0:2:(sprintf("%.2f u
     with labels offset 0,1
 unset multiplot
 EOF
-echo "bench: chart written to slides/build/12-speed-chart.svg; to show your figures in" \
-    "the deck: cp slides/build/12-speed-chart.svg slides/" >&2
+# The paths in full: make bench runs here, in the lesson, or from the top directory.
+svg=$(cd "${chart%/*}" && pwd)/${chart##*/}
+printf 'bench: chart written to %s; to show your figures in the deck: cp %q %q\n' \
+    "$svg" "$svg" "${svg%/build/*}/" >&2

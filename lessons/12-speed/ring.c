@@ -48,33 +48,23 @@ static void checksum(uint64_t sum[2], const unsigned char *bytes, size_t n)
     sum[0] = a, sum[1] = b;
 }
 
-/* Spin until the other side changes WORD; every 1024 tries, let others run. */
-static uint64_t wait_past(_Atomic uint64_t *word, uint64_t old)
+/* Spin until the other side changes WORD; every 1024 tries, let others run, and the
+ * producer sees that its CONSUMER lives: a dead one never makes room (0: no check). */
+static uint64_t wait_past(_Atomic uint64_t *word, uint64_t old, pid_t consumer)
 {
     for (long n = 1; atomic_load_explicit(word, memory_order_acquire) == old; n++)
-        if (n % 1024 == 0)
+        if (n % 1024 == 0 && consumer != 0 && waitpid(consumer, NULL, WNOHANG) != 0)
+            fail_msg("the consumer (pid %d) died: no one empties the ring", (int) consumer);
+        else if (n % 1024 == 0)
             sched_yield();
     return atomic_load_explicit(word, memory_order_acquire);    /* only ever grows */
 }
-
-// slide: consume
-/* The consumer: checksum all that is published, then give it back in one store. */
-static void consume(struct ring *r)
-{
-    uint64_t tail = 0, head;
-    while ((head = wait_past(&r->head, tail) & ~DONE) != tail) {
-        uint64_t n = head - tail, wrap = RING - tail % RING;    /* bytes to the end */
-        checksum(r->sum, r->data + tail % RING, n = n < wrap ? n : wrap);
-        atomic_store_explicit(&r->tail, tail += n, memory_order_release);
-    }
-}
-// end slide
 
 int main(int argc, char *argv[])
 {
     uint64_t head = 0, tail = 0, expected[2] = { 0 }, size = 4096;
     double ms = 200, start;
-    pid_t parent = getpid();
+    pid_t parent = getpid(), consumer;
 
     course_init(argv[0], "[SIZE [MILLISECONDS]]");
     int arg = parse_options(argc, argv, NULL, 2);
@@ -90,19 +80,27 @@ int main(int argc, char *argv[])
                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (r == MAP_FAILED)
         fail("mmap(NULL, %zu, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS)", sizeof *r);
-    switch (fork()) {
+    switch (consumer = fork()) {
     case -1:
         fail("fork()");
     case 0:     /* the consumer; it dies with its parent, so nothing is left */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() == parent)
-            consume(r);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+            _exit(1);
+        // slide: consume
+        /* The consumer: checksum all that is published, then give it back in one store. */
+        while ((head = wait_past(&r->head, tail, 0) & ~DONE) != tail) {
+            uint64_t n = head - tail, wrap = RING - tail % RING;    /* bytes to the end */
+            checksum(r->sum, r->data + tail % RING, n = n < wrap ? n : wrap);
+            atomic_store_explicit(&r->tail, tail += n, memory_order_release);
+        }
+        // end slide
         _exit(0);
     }
     // slide: produce
     /* The producer: wait for room, copy a message in, publish it (release). */
     for (start = now(); head % CLOCK_EVERY || now() < start + ms / 1e3; head += size) {
         while (head + size - tail > RING)       /* full: wait for the consumer */
-            tail = wait_past(&r->tail, tail);
+            tail = wait_past(&r->tail, tail, consumer);
         memcpy(r->data + head % RING, source + head % SOURCE, size);
         atomic_store_explicit(&r->head, head + size, memory_order_release);
     }

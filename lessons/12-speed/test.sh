@@ -6,7 +6,9 @@
 # bytes, checksum right (strace: the ring makes no write per message, they one each);
 # the three handoffs answer; bench.sh --quick prints its table and the six lines the
 # lesson quotes, with numbers. Bad arguments are usage errors;
-# Ctrl-C or SIGTERM ends a run at once, its forked partner with it.
+# Ctrl-C, SIGTERM or SIGKILL of the parent alone ends a run at once, its forked
+# partner with it (PR_SET_PDEATHSIG); a partner killed mid-run: the parent says so
+# at once, exit 1 (in ring, and in each of handoff's three round trips).
 # shellcheck source=tests/lib.sh disable=SC2154 # pid is declared there
 . "$TESTS_DIR/lib.sh"
 
@@ -144,12 +146,46 @@ for prog in ring baselines; do
         usage_fails "MILLISECONDS '1001' is out of range: expected 1 to 1000"
 done
 
-# ---- Ctrl-C and SIGTERM: the run ends at once, its partner with it ----------------------
-for sig in INT TERM; do
+# ---- Ctrl-C, SIGTERM, SIGKILL of the parent: the run ends at once, its partner with it ---
+# Each signal goes to the parent alone (a terminal's Ctrl-C would reach both).
+for sig in INT TERM KILL; do
     start stopped ring 4096 1000
     kid=$(child_of "${pid[stopped]}")
     kill -"$sig" "${pid[stopped]}"
-    finish stopped
-    ok "SIG$sig during a ring run: it ends at once, killed by the signal" killed_by "$sig"
-    ok "... and its consumer dies with it (PR_SET_PDEATHSIG)" gone "${kid:-none}"
+    finish stopped 2>/dev/null      # bash would say "Killed"
+    ok "SIG$sig to the parent alone during a ring run: it ends at once, killed by it" \
+        killed_by "$sig"
+    ok "... and the kernel kills its consumer (PR_SET_PDEATHSIG)" gone "${kid:-none}"
 done
+# (Questions 4 is the SIGKILL case.)
+
+# ---- a partner killed mid-run: the parent says so at once, exit 1, nothing left ---------
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+# partner_killed NAME MESSAGE: kill NAME's child (the one running now), then NAME must
+# end within a second: exit 1, one line on stderr, MESSAGE (the pid stands for PID).
+partner_killed() {
+    local kid started elapsed
+    kid=$(child_of "${pid[$1]}")
+    kill -KILL "${kid:-none}" 2>/dev/null
+    started=$(date +%s%N)
+    finish "$1"
+    elapsed=$(ms_since "$started")
+    ok "$1: its partner killed by SIGKILL: exit 1 within a second ($elapsed ms)" \
+        test "$status" == 1 -a "$elapsed" -lt 1000
+    ok "... one line on stderr: ${2/PID/<pid>}" \
+        test "$(cat "$err")" == "${2/PID/${kid:-none}}"
+    ok "... and the partner is gone" gone "${kid:-none}"
+}
+start ring ring 4096 1000
+partner_killed ring "ring: the consumer (pid PID) died: no one empties the ring"
+ok "... and no figure" test ! -s "$out"
+start spin handoff 1000
+partner_killed spin "handoff: shared spin round trip: the child (pid PID) died"
+# A new child for each round trip: the futex one comes after spin's line, the pipe
+# one after futex's line (these two runs overlap).
+start futex handoff 1000
+start pipe handoff 1000
+wait_for_line "$TEST_TMP/futex.out" '^handoff: shared spin round trip: ' 10
+partner_killed futex "handoff: futex round trip: the child (pid PID) died"
+wait_for_line "$TEST_TMP/pipe.out" '^handoff: futex round trip: ' 10
+partner_killed pipe "handoff: pipe round trip: no answer from the child (pid PID)"
