@@ -166,16 +166,18 @@ const char *message_copy(const struct message *shared, size_t shared_size, char 
     return NULL;
 }
 
-const char *not_ours(uid_t uid, mode_t mode, long long size, long long min_size)
+const char *not_ours(uid_t uid, uid_t cuid, mode_t mode, long long size, long long min)
 {
     static char why[96];
 
     if (uid != geteuid())
         snprintf(why, sizeof why, "it belongs to uid %u, not to you", (unsigned) uid);
+    else if (cuid != geteuid())     /* IPC_SET gave it to us; its creator keeps access */
+        snprintf(why, sizeof why, "uid %u created it (and keeps access)", (unsigned) cuid);
     else if ((mode & 0777) != 0600)
         snprintf(why, sizeof why, "its mode is %03o, not 600", (unsigned) (mode & 0777));
-    else if (size < min_size)
-        snprintf(why, sizeof why, "it has %lld bytes, fewer than %lld", size, min_size);
+    else if (size < min)
+        snprintf(why, sizeof why, "it has %lld bytes, fewer than %lld", size, min);
     else
         return NULL;
     return why;
@@ -201,10 +203,8 @@ void print_maps_line(const char *prefix, const void *addr)
     char line[512];
     FILE *maps = open_at("/proc/self/maps", addr, line, sizeof line);
 
-    if (maps == NULL)
-        printf("%s(no mapping holds %p)\n", prefix, addr);
-    else
-        printf("%s%s", prefix, line), fclose(maps);
+    maps ? printf("%s%s", prefix, line), fclose(maps)
+         : printf("%s(no mapping holds %p)\n", prefix, addr);
 }
 
 long smaps_kb(const void *addr, const char *field)

@@ -46,8 +46,8 @@ struct message { uint32_t magic; _Atomic uint32_t state; uint32_t length; char t
 /* Copy the text out as hostile input (magic, length once, own NUL); NULL or why not. */
 const char *message_copy(const struct message *shared, size_t shared_size, char *out,
                          size_t out_size);
-/* Why an object is not our writer's (owner, mode 0600, size >= MIN_SIZE), or NULL. */
-const char *not_ours(uid_t uid, mode_t mode, long long size, long long min_size);
+/* Why an object is not ours (owner UID, creator CUID; mode 0600; size >= MIN), or NULL. */
+const char *not_ours(uid_t uid, uid_t cuid, mode_t mode, long long size, long long min);
 
 /* PREFIX and the /proc/self/maps line of the mapping that holds ADDR. */
 void print_maps_line(const char *prefix, const void *addr);

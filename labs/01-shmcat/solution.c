@@ -104,8 +104,8 @@ static int reader(key_t key, unsigned seconds)
                      errno != ENOENT ? strerror(errno) : wait_end_reason(&d));
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    const char *why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, (long long) ds.shm_segsz,
-                               sizeof(struct chunk));
+    const char *why = not_ours(ds.shm_perm.uid, ds.shm_perm.cuid, ds.shm_perm.mode,
+                               ds.shm_segsz, sizeof(struct chunk));
     if (why)
         fail_msg("shmid %d is not our writer's (%s): refusing it", shmid, why);
     struct chunk *c = shmat(shmid, NULL, 0);

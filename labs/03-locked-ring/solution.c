@@ -145,8 +145,8 @@ static int consume(key_t key, unsigned seconds)
             fail_msg("no segment for key 0x%08x: %s", (unsigned) key, wait_end_reason(&d));
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    const char *why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, (long long) ds.shm_segsz,
-                               sizeof(struct ring));
+    const char *why = not_ours(ds.shm_perm.uid, ds.shm_perm.cuid, ds.shm_perm.mode,
+                               ds.shm_segsz, sizeof(struct ring));
     if (why)
         fail_msg("shmid %d: %s: refusing it", shmid, why);
     struct ring *r = shmat(shmid, NULL, 0);

@@ -37,9 +37,9 @@ int main(int argc, char *argv[])
         die("shmget");
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         die("shmctl(IPC_STAT)");
-    /* Keys are public: trust only my own 0600 segment, big enough, detached. */
-    if (ds.shm_perm.uid != geteuid() || (ds.shm_perm.mode & 0777) != 0600 ||
-        ds.shm_segsz < SIZE || ds.shm_nattch != 0) {
+    /* Keys are public: trust only a 0600 segment I own and made, big enough, detached. */
+    if (ds.shm_perm.uid != geteuid() || ds.shm_perm.cuid != geteuid() ||
+        (ds.shm_perm.mode & 0777) != 0600 || ds.shm_segsz < SIZE || ds.shm_nattch != 0) {
         fprintf(stderr, "reader: shmid %d is not the writer's: refusing it\n", shmid);
         return EXIT_FAILURE;
     }

@@ -62,7 +62,7 @@ int main(int argc, char *argv[])
      * a segment at our key first. Trust it only if it is ours. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, (long long) ds.shm_segsz,
+    why = not_ours(ds.shm_perm.uid, ds.shm_perm.cuid, ds.shm_perm.mode, ds.shm_segsz,
                    (long long) size);
     if (why != NULL)
         fail_msg("shmid %d: %s: refusing it", shmid, why);

@@ -145,6 +145,30 @@ if really_root && id nobody >/dev/null 2>&1 && command -v runuser >/dev/null && 
     ok "... and shmget(key, 0, 0600), asking for read-write, gives EACCES" out_has EACCES
     run reader "$shared" 65
     ok "... root's own reader removes it" no_segment "$other_key"
+
+    # Created by nobody, then given to us with IPC_SET: the creator keeps its access.
+    cat >"$shared/give.c" <<'GIVE'
+#include <stdlib.h>
+#include <sys/shm.h>
+int main(int argc, char *argv[])   /* give KEY UID: create at KEY, hand it to UID */
+{
+    struct shmid_ds ds;
+    int id = shmget((key_t) strtoul(argv[argc - 2], NULL, 0), 100, IPC_CREAT | IPC_EXCL | 0600);
+    if (id == -1 || shmctl(id, IPC_STAT, &ds) == -1)
+        return 1;
+    ds.shm_perm.uid = (uid_t) atoi(argv[argc - 1]);
+    return shmctl(id, IPC_SET, &ds) == -1;
+}
+GIVE
+    if "${CC:-cc}" -o "$shared/give" "$shared/give.c" && runuser -u nobody -- "$shared/give" "$other_key" "$(id -u)"; then
+        run reader -t 1 "$shared" 65
+        ok "a segment another user made and gave us (IPC_SET): refused by its creator (cuid)" one_line 1 \
+            "reader: shmid [0-9]+: uid $(id -u nobody) created it \(and keeps access\): refusing it"
+        ipcrm -M "$other_key"
+    else
+        ok "a segment made by nobody and given to us with IPC_SET" false
+    fi
+    rm -f "$shared/give" "$shared/give.c"
     rmdir "$shared"
 else
     skip "another user's segments: refused, or EACCES" "needs the real root, perl and a user nobody who can run the writer"

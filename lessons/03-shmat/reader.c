@@ -55,7 +55,8 @@ int main(int argc, char *argv[])
      * first. Trust the segment only if it is ours, 0600 and big enough. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, ds.shm_segsz, size);
+    why = not_ours(ds.shm_perm.uid, ds.shm_perm.cuid, ds.shm_perm.mode, ds.shm_segsz,
+                   size);
     if (why != NULL)
         fail_msg("shmid %d: %s: refusing it", shmid, why);
     // end slide

@@ -56,7 +56,7 @@ int main(int argc, char *argv[])
     }
     /* Anyone may put something at a known name: trust only what fstat says. */
     why = !S_ISREG(st.st_mode) ? "it is not a regular file"
-        : not_ours(st.st_uid, st.st_mode, (long long) st.st_size, FILE_SIZE);
+        : not_ours(st.st_uid, st.st_uid, st.st_mode, st.st_size, FILE_SIZE);
     if (why != NULL && S_ISREG(st.st_mode) && st.st_uid == geteuid())
         fail_msg("%s: %s: refusing it; left by an earlier run? remove it: rm %s",
                  path, why, path);

@@ -59,7 +59,7 @@ int main(int argc, char *argv[])
     /* Anyone may put something at a known name: trust only a
      * regular file of ours, mode 0600, as big as the writer makes it. */
     why = !S_ISREG(st.st_mode) ? "it is not a regular file"
-        : not_ours(st.st_uid, st.st_mode, st.st_size, FILE_SIZE);
+        : not_ours(st.st_uid, st.st_uid, st.st_mode, st.st_size, FILE_SIZE);
     if (why != NULL && st.st_uid == geteuid())
         fail_msg("%s: %s: refusing it; left by an earlier run? remove it: rm %s",
                  path, why, path);

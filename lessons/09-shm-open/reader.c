@@ -62,7 +62,7 @@ int main(int argc, char *argv[])
     /* Anyone may create a name in /dev/shm first: trust only an object
      * of ours, mode 0600, as big as the writer makes it. */
     why = !S_ISREG(st.st_mode) ? "it is not a regular file"
-        : not_ours(st.st_uid, st.st_mode, st.st_size, SIZE);
+        : not_ours(st.st_uid, st.st_uid, st.st_mode, st.st_size, SIZE);
     if (why != NULL && st.st_uid == geteuid())
         fail_msg("%s: %s: refusing it; left by an earlier run? remove it: "
                  "rm /dev/shm%s", name, why, name);

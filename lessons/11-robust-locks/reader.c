@@ -57,7 +57,8 @@ int main(int argc, char *argv[])
     /* A lock in shared memory trusts everyone who can write it: only our own. */
     if (shmctl(shmid, IPC_STAT, &ds) == -1)
         fail("shmctl(%d, IPC_STAT)", shmid);
-    why = not_ours(ds.shm_perm.uid, ds.shm_perm.mode, ds.shm_segsz, sizeof *s);
+    why = not_ours(ds.shm_perm.uid, ds.shm_perm.cuid, ds.shm_perm.mode, ds.shm_segsz,
+                   sizeof *s);
     if (why != NULL)
         fail_msg("shmid %d: %s: refusing it", shmid, why);
     s = shmat(shmid, NULL, 0);          /* read and write: a lock is written to */
