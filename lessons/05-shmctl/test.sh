@@ -80,7 +80,7 @@ ok "... and shmget by the old key gives ENOENT" \
 ok "after both detached, the segment is gone" gone "$shmid"
 
 # ---- Questions 2: writer.c without its IPC_RMID -----------------------------------
-if variant writer-no-rmid writer '/if (shmctl(shmid, IPC_RMID, NULL) == -1) {/,/^    }/d'; then
+if variant writer-no-rmid writer '/if (shmctl(shmid, IPC_RMID, NULL) == -1) {/,/IPC_RMID: marked for removal/d'; then
     "$TEST_TMP/writer-no-rmid" "$keypath" 65 >"$TEST_TMP/no-rmid.out" 2>"$TEST_TMP/no-rmid.err" </dev/null &
     pid[no-rmid]=$!
     wait_for_line "$TEST_TMP/no-rmid.err" 'waiting up to 10 s for the reader to mark it SEEN'
