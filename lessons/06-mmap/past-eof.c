@@ -39,7 +39,7 @@ int main(int argc, char *argv[])
         dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/%s", dir, FILE_NAME) >= (int) sizeof path)
         usage_error("DIR '%.40s' is too long", dir);
-    snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm %s", path);
+    snprintf(hint, sizeof hint, "left by an earlier run of yours? remove it: rm %s", path);
 
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd == -1)

@@ -192,7 +192,7 @@ wait_for_line "$TEST_TMP/first.err" '^writer: waiting up to 20 s'
 inode=$(stat -c %i "$d/$FILE")
 run writer "$d"
 ok "a second writer: EEXIST, one line, with rm PATH" \
-    fails_with "open\($d/$FILE, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); left by an earlier run\? remove it: rm $d/$FILE"
+    fails_with "open\($d/$FILE, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); left by an earlier run of yours\? remove it: rm $d/$FILE"
 ok "... and the first writer's file is left alone" [ "$(stat -c %i "$d/$FILE")" = "$inode" ]
 kill -TERM "${pid[first]}"
 finish first
@@ -270,7 +270,7 @@ for prog in map-private past-eof; do
     ln -s "$d/victim" "$d/$name"
     run "$prog" "$d"
     ok "$prog: a symlink at its name: EEXIST, one line, with rm PATH; not followed" \
-        fails_with "open\($d/$name, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); left by an earlier run\? remove it: rm $d/$name"
+        fails_with "open\($d/$name, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); left by an earlier run of yours\? remove it: rm $d/$name"
     ok "... the target was not created, the link left alone" link_only "$d/victim" "$d/$name"
     rm -f "$d/$name"
 done
@@ -314,7 +314,7 @@ finish live
 prog=writer
 run writer .
 ok "kill -KILL the waiting writer: the file stays, the next writer gets EEXIST and rm PATH" \
-    fails_with "open\(\./$FILE, .*\): EEXIST \(File exists\); left by an earlier run\? remove it: rm \./$FILE"
+    fails_with "open\(\./$FILE, .*\): EEXIST \(File exists\); left by an earlier run of yours\? remove it: rm \./$FILE"
 rm -f "$FILE"
 if ok_built b-private writer 's/PROT_WRITE, MAP_SHARED, fd/PROT_WRITE, MAP_PRIVATE, fd/'; then
     "$TEST_TMP/b-private/writer" -t 1 . >"$TEST_TMP/b-private.out" 2>"$TEST_TMP/b-private.err" </dev/null &

@@ -98,7 +98,7 @@ else
 fi
 
 # ---- a second writer meets the file; a writer whose ftruncate fails ----------------
-exists="writer: open\($file, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); left by an earlier run\? remove it: rm $file"
+exists="writer: open\($file, O_RDWR\|O_CREAT\|O_EXCL\|O_NOFOLLOW\|O_CLOEXEC, 0600\): EEXIST \(File exists\); left by an earlier run of yours\? remove it: rm $file"
 inode=$(stat -c %i "$file")
 run writer "$dir"
 ok "a second writer stops: exit 1, EEXIST, the rm hint, one line" fails_with 1 "$exists"

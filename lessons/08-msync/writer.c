@@ -46,7 +46,7 @@ int main(int argc, char *argv[])
         dir = parse_path("DIR", argv[arg]);
     if (snprintf(path, sizeof path, "%s/mapped-08.dat", dir) >= (int) sizeof path)
         usage_error("DIR '%.40s' is too long", dir);
-    snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm %s", path);
+    snprintf(hint, sizeof hint, "left by an earlier run of yours? remove it: rm %s", path);
     // slide: statfs
     if (statfs(dir, &fs) == -1)
         fail("statfs(%s)", dir);

@@ -44,7 +44,7 @@ int main(int argc, char *argv[])
         usage_error("NAME '%.40s' does not start with a slash", name);
     /* The hint if the name is taken; O_EXCL decides, this only words the hint. */
     snprintf(path, sizeof path, "/dev/shm%s", name);
-    if (stat(path, &st) == 0 && st.st_uid != geteuid())
+    if (lstat(path, &st) == 0 && st.st_uid != geteuid())
         snprintf(hint, sizeof hint, "uid %u has it: choose another NAME", (unsigned) st.st_uid);
     else
         snprintf(hint, sizeof hint, "left by an earlier run? remove it: rm %s", path);
