@@ -194,7 +194,8 @@ refused() {     # TITLE REGEX: a reader with 20 s to wait stops at once, one lin
         eval 'fails_with 1 "$want" && (( SECONDS - t0 < 5 ))'
 }
 left="left by an earlier run\? remove it: rm $file"
-mine="left by an earlier run of yours\? remove it: rm $file"     # the writer's: it cannot tell
+# shellcheck disable=SC2034 # read by the evals below
+mine="left by an earlier run of yours\? remove it: rm $file"     # the writer's: it cannot tell whose
 (umask 022 && touch -d '1 minute ago' "$file")
 refused "a leftover made by touch: mode 644 first" "$file: its mode is 644, not 600: refusing it; $left"
 ok "Questions 5: the answer shows what the reader printed" answer_matches 5 "$err"
