@@ -28,8 +28,7 @@ void course_init(const char *argv0, const char *usage)
     setvbuf(stdout, NULL, _IOLBF, 0);   /* stdout and stderr lines stay in order */
     signal(SIGPIPE, SIG_IGN);           /* a closed pipe, a file size limit: */
     signal(SIGXFSZ, SIG_IGN);           /* errors we report, not a death */
-    sigaction(SIGINT, &stop, NULL), sigaction(SIGTERM, &stop, NULL);
-    sigaction(SIGHUP, &stop, NULL);
+    sigaction(SIGINT, &stop, NULL), sigaction(SIGTERM, &stop, NULL), sigaction(SIGHUP, &stop, NULL);
 }
 
 /* "prog: WHAT[: ENAME (message)][; HINT]" */
@@ -203,8 +202,10 @@ void print_maps_line(const char *prefix, const void *addr)
     char line[512];
     FILE *maps = open_at("/proc/self/maps", addr, line, sizeof line);
 
-    maps ? printf("%s%s", prefix, line), fclose(maps)
-         : printf("%s(no mapping holds %p)\n", prefix, addr);
+    if (maps == NULL)
+        printf("%s(no mapping holds %p)\n", prefix, addr);
+    else
+        printf("%s%s", prefix, line), fclose(maps);
 }
 
 long smaps_kb(const void *addr, const char *field)
@@ -213,8 +214,7 @@ long smaps_kb(const void *addr, const char *field)
     long kb = 0, value;
     FILE *smaps = open_at("/proc/self/smaps", addr, line, sizeof line);
 
-    /* One read of the entry (up to VmFlags, its last line): both from one moment. */
-    while (smaps != NULL && fgets(line, sizeof line, smaps) &&
+    while (smaps != NULL && fgets(line, sizeof line, smaps) &&   /* up to VmFlags */
            sscanf(line, "%31[A-Za-z_]: %ld kB", name, &value) == 2)
         if ((strncmp(name, "Shared_", 7) == 0 && strcmp(name + 7, field) == 0) ||
             (strncmp(name, "Private_", 8) == 0 && strcmp(name + 8, field) == 0))

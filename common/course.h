@@ -51,7 +51,7 @@ const char *not_ours(uid_t uid, uid_t cuid, mode_t mode, long long size, long lo
 
 /* PREFIX and the /proc/self/maps line of the mapping that holds ADDR. */
 void print_maps_line(const char *prefix, const void *addr);
-/* Shared_FIELD + Private_FIELD ("Dirty") in kB, in ADDR's /proc/self/smaps; or -1. */
+/* Shared_FIELD + Private_FIELD ("Dirty") in kB, one read of ADDR's smaps entry; or -1. */
 long smaps_kb(const void *addr, const char *field);
 /* Run TOUCH(ARG) in a child: the signal that killed it, 0 if none, -1 if no fork. */
 int signal_from_child(void (*touch)(void *arg), void *arg);
