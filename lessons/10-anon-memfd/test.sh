@@ -197,7 +197,9 @@ if really_root && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null &&
    as_nobody test -x "$LESSON_DIR/writer"; then
     prog=reader
     shared=$(mktemp -d "${TMPDIR:-/tmp}/memfd-other.XXXXXX") && chmod 0777 "$shared"
-    as_nobody "$LESSON_DIR/writer" -t 10 "$shared" >/dev/null 2>&1 </dev/null &
+    # Not through the function: $! must be the writer itself (setpriv execs it).
+    setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+        "$LESSON_DIR/writer" -t 10 "$shared" >/dev/null 2>&1 </dev/null &
     opid=$!
     wait_socket "$shared/$SOCK"
     run reader -t 5 "$shared"
@@ -205,6 +207,7 @@ if really_root && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null &&
         refuses "$shared/$SOCK: its writer is uid $(id -u nobody), not you: refusing it"
     kill -TERM "$opid" 2>/dev/null
     wait "$opid"
+    ok "... and that writer, stopped, is gone" test ! -e "/proc/$opid"
     rm -rf "$shared"
 else
     skip "another user's writer is refused (SO_PEERCRED)" "needs the real root, setpriv and a user nobody who can run the writer"
